@@ -51,6 +51,9 @@ static void jbuf_reserve(lua_State *L, jbuf *b, size_t extra)
 
 static void jbuf_add(lua_State *L, jbuf *b, const char *s, size_t n)
 {
+    if (n == 0) {
+        return; /* b->p may still be NULL */
+    }
     jbuf_reserve(L, b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -539,7 +542,9 @@ static void encode_object(lua_State *L, scratch *e, int idx)
                 k->s = lua_tolstring(L, -1, &k->len); /* anchored: it is a key of the table */
             }
         }
-        qsort(e->keys + base, e->nkeys - base, sizeof *e->keys, keyent_cmp);
+        if (e->nkeys - base > 1) {
+            qsort(e->keys + base, e->nkeys - base, sizeof *e->keys, keyent_cmp);
+        }
         for (size_t i = base; i < e->nkeys; i++) {
             keyent k = e->keys[i]; /* a copy: e->keys may move while encoding children */
             const char *ks = key_str(&k);
@@ -556,9 +561,9 @@ static void encode_object(lua_State *L, scratch *e, int idx)
                 lua_pushlstring(L, k.s, k.len);
             }
             lua_rawget(L, idx);
-            encode_key(L, e, ks, k.len);
             e->path[e->depth].key = ks;
             e->path[e->depth].klen = k.len;
+            encode_key(L, e, ks, k.len);
             encode_value(L, e, lua_gettop(L));
             lua_pop(L, 1);
         }
@@ -582,9 +587,9 @@ static void encode_object(lua_State *L, scratch *e, int idx)
                 klen = format_integer(ibuf, lua_tointeger(L, -2));
                 ks = ibuf;
             }
-            encode_key(L, e, ks, klen);
             e->path[e->depth].key = ks;
             e->path[e->depth].klen = klen;
+            encode_key(L, e, ks, klen);
             encode_value(L, e, lua_gettop(L));
             lua_pop(L, 1);
         }
