@@ -201,9 +201,10 @@ local function constructor_fields(toks, open)
     if tok.t == "name" and toks[at + 1] and toks[at + 1].v == "=" then
       return {key = tok.v, key_tok = at, value_tok = at + 2}
     end
-    if tok.v == "[" and toks[at + 2] and toks[at + 2].v == "]" and toks[at + 3]
-        and toks[at + 3].v == "=" and (toks[at + 1].t == "string" or toks[at + 1].t == "number") then
-      return {key = toks[at + 1].v, key_tok = at, value_tok = at + 4}
+    local inner, close, eq = toks[at + 1], toks[at + 2], toks[at + 3]
+    if tok.t == "sym" and tok.v == "[" and close and close.v == "]" and eq and eq.v == "="
+        and (inner.t == "string" or inner.t == "number") then
+      return {key = inner.v, key_tok = at, value_tok = at + 4}
     end
     pos = pos + 1
     return {key = pos, key_tok = at, value_tok = at}
