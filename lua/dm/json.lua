@@ -3,7 +3,8 @@
 -- null is json.null, output is deterministic (keys sorted) unless asked otherwise.
 local core = require("dm.core.json")
 
-local type, pcall, error, getmetatable, setmetatable = type, pcall, error, getmetatable, setmetatable
+local type, pairs, tostring, pcall, error = type, pairs, tostring, pcall, error
+local getmetatable, setmetatable = getmetatable, setmetatable
 local core_encode, core_decode = core.encode, core.decode
 
 local M = {}
