@@ -613,7 +613,10 @@ function M.explain(profile, ctx)
     local id = info.divemeets_id or info.id
     local nm = info.name or (info.firstName and
       (info.firstName .. " " .. (info.lastName or ""))) or nil
-    who = table.concat({id and tostring(id) or nil, nm}, " ")
+    local parts = {}
+    if id then parts[#parts + 1] = tostring(id) end
+    if nm then parts[#parts + 1] = nm end
+    who = table.concat(parts, " ")
     if who ~= "" then who = who .. ": " end
   end
   if profile and profile.kind and profile.kind ~= "profile" then
