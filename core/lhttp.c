@@ -158,15 +158,13 @@ static struct curl_slist *opt_headers(lua_State *L, int t)
     struct curl_slist *list = NULL;
     if (lua_getfield(L, t, "headers") == LUA_TTABLE) {
         lua_pushnil(L);
-        while (lua_next(L, -2) != 0) {
-            const char *line;
-            if (lua_type(L, -2) == LUA_TSTRING)
-                line =
-                    lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), luaL_tolstring(L, -1, NULL));
-            else
-                line = luaL_tolstring(L, -1, NULL);
+        while (lua_next(L, -2) != 0) { /* stack: headers, key, value */
+            int keyed = lua_type(L, -2) == LUA_TSTRING;
+            const char *value = luaL_tolstring(L, -1, NULL);
+            const char *line =
+                keyed ? lua_pushfstring(L, "%s: %s", lua_tostring(L, -3), value) : value;
             struct curl_slist *next = curl_slist_append(list, line);
-            lua_pop(L, lua_type(L, -3) == LUA_TSTRING ? 3 : 2);
+            lua_pop(L, keyed ? 3 : 2);
             if (next == NULL) {
                 curl_slist_free_all(list);
                 luaL_error(L, "out of memory");
