@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""tests/sh/repl.py: drives the dmhost REPL through a pseudo-terminal, as a person would:
+expressions, pretty-printed tables (sorted keys, cycles), multi-line input, HTTP at the
+prompt, errors, Ctrl-C interrupting a sleeping line and a busy loop, Ctrl-D to exit.
+usage: repl.py DMHOST BASE_URL"""
+import os, pty, select, sys, time
+
+dmhost, base = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["HOME"] = os.environ.get("TMPDIR", "/tmp")
+    os.environ["TERM"] = "dumb"
+    os.execv(dmhost, [dmhost])
+
+buf = b""
+def read_until(pattern, timeout=10.0):
+    global buf
+    end = time.time() + timeout
+    while pattern.encode() not in buf:
+        left = end - time.time()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {pattern!r}; got:\n{buf.decode(errors='replace')}")
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise AssertionError(f"REPL exited waiting for {pattern!r}:\n{buf.decode(errors='replace')}")
+            buf += chunk
+    i = buf.index(pattern.encode()) + len(pattern)
+    seen, buf = buf[:i], buf[i:]
+    return seen.decode(errors="replace")
+
+def send(s):
+    os.write(fd, s.encode())
+
+checks = 0
+def step(text, expect, timeout=10.0):
+    global checks
+    send(text)
+    read_until(expect, timeout)
+    checks += 1
+
+read_until("help() for help")
+read_until("> ")
+step("1+1\n", "2\r\n")
+step("{b = 1, a = {c = 2}, 'x'}\n", '"x",\r\n  a = {\r\n    c = 2,\r\n  },\r\n  b = 1,\r\n}')
+step("local t = {}; t.self = t; return t\n", "<cycle")
+step("function double(x)\n", ">> ")
+step("  return x * 2\n", ">> ")
+step("end\n", "> ")
+step("double(21)\n", "42\r\n")
+step(f"http.get('{base}/bytes?n=7').status\n", "200\r\n")
+step("error('oops')\n", "oops")
+step("x = 5\n", "> ")
+step("x * 3\n", "15\r\n")
+send("task.sleep(10000)\n")
+time.sleep(0.5)
+send("\x03")
+read_until("interrupted")
+checks += 1
+step("3 * 3\n", "9\r\n")
+send("while true do end\n")
+time.sleep(0.5)
+send("\x03")
+read_until("interrupted!")
+checks += 1
+step("'still here'\n", '"still here"')
+send("\x04")
+_, status = os.waitpid(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+assert code == 0, f"exit code {code}"
+print(f"repl: {checks + 1} passed, 0 failed")
