@@ -433,6 +433,9 @@ typedef struct {
     int oom;
     dm_arena scratch; /* gumbo's memory for one fragment */
     size_t warn_dropped;
+    int gumbo_only;     /* testing: no href shortcut */
+    const char **hrefs; /* raw href values taken out of the stats fragment (scratch) */
+    size_t *href_lens, nhrefs, hrefs_cap;
 } parse_ctx;
 
 static void warn(parse_ctx *cx, const char *fmt, ...)
@@ -541,8 +544,223 @@ static int parse_decimal(const char *s, size_t n, double *v)
 
 /* ==== gumbo fragment parsing ============================================================= */
 
+static void scratch_reset(parse_ctx *cx)
+{
+    cx->hrefs = NULL;
+    cx->href_lens = NULL;
+    cx->nhrefs = cx->hrefs_cap = 0;
+    arena_release(&cx->scratch);
+}
+
+/* ---- href shortcut ----------------------------------------------------------------------
+ * gumbo lexes one code point at a time (about 25 MB/s here), and in a Dive Statistics row the
+ * two score links are half the bytes. So before the stats fragment goes to gumbo, the value of
+ * each <a href=...> is moved to a side table and replaced by "dm:N"; the value is decoded later
+ * with the attribute rules of HTML5 for the forms that occur in URLs (&amp; &lt; &gt; &quot;
+ * &apos; and a literal & before "name="). Any other form (numeric or other named references,
+ * CR, NUL, < or > in a value, odd tag syntax) cancels the shortcut for the whole fragment, and
+ * gumbo then sees the original bytes. Tests and the fuzzer check both paths give one result. */
+
+static int is_alnum(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static const struct {
+    const char *name;
+    char c;
+} attr_entities[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
+
+/* Decodes v[0,n) into out (at most n bytes); returns the length, or SIZE_MAX for a form
+ * that only a full HTML5 parser decodes right. */
+static size_t href_decode(const char *v, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c == '\r' || c == '\0' || c == '<' || c == '>')
+            return SIZE_MAX;
+        if (c != '&') {
+            if (out)
+                out[o] = (char)c;
+            o++;
+            continue;
+        }
+        size_t j = i + 1;
+        if (j < n && v[j] == '#')
+            return SIZE_MAX;
+        size_t k = j;
+        while (k < n && is_alnum((unsigned char)v[k]))
+            k++;
+        if (k == j || (k < n && v[k] == '=')) { /* a bare '&' or "&name=": literal */
+            if (out)
+                out[o] = '&';
+            o++;
+            continue;
+        }
+        if (k >= n || v[k] != ';')
+            return SIZE_MAX;
+        size_t e = 0, ne = sizeof attr_entities / sizeof attr_entities[0];
+        while (e < ne && !(strlen(attr_entities[e].name) == k - j &&
+                           memcmp(attr_entities[e].name, v + j, k - j) == 0))
+            e++;
+        if (e == ne)
+            return SIZE_MAX;
+        if (out)
+            out[o] = attr_entities[e].c;
+        o++;
+        i = k;
+    }
+    return o;
+}
+
+static int push_href(parse_ctx *cx, const char *v, size_t n)
+{
+    if (cx->nhrefs == cx->hrefs_cap) {
+        size_t cap = cx->hrefs_cap ? cx->hrefs_cap * 2 : 64;
+        const char **h = arena_alloc(&cx->scratch, cap * sizeof *h);
+        size_t *l = arena_alloc(&cx->scratch, cap * sizeof *l);
+        if (h == NULL || l == NULL)
+            return -1;
+        if (cx->nhrefs) {
+            memcpy(h, cx->hrefs, cx->nhrefs * sizeof *h);
+            memcpy(l, cx->href_lens, cx->nhrefs * sizeof *l);
+        }
+        cx->hrefs = h;
+        cx->href_lens = l;
+        cx->hrefs_cap = cap;
+    }
+    cx->hrefs[cx->nhrefs] = v;
+    cx->href_lens[cx->nhrefs++] = n;
+    return 0;
+}
+
+/* Copies b[0,n) to a new scratch buffer with href values replaced; NULL cancels the shortcut
+ * (or means out of memory, which the caller notices again). */
+static char *shorten_hrefs(parse_ctx *cx, const char *b, size_t n, size_t *outlen)
+{
+    char *out = arena_alloc(&cx->scratch, n * 2 + 64);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0, i = 0;
+    cx->nhrefs = 0;
+    while (i < n) {
+        const char *lt = memchr(b + i, '<', n - i);
+        size_t p = lt ? (size_t)(lt - b) : n;
+        memcpy(out + o, b + i, p - i);
+        o += p - i;
+        i = p;
+        if (i >= n)
+            break;
+        if (!(i + 2 < n && (b[i + 1] == 'a' || b[i + 1] == 'A') &&
+              is_space((unsigned char)b[i + 2]))) {
+            out[o++] = b[i++];
+            continue;
+        }
+        /* an <a ...> tag: copy attributes, swapping the first href value */
+        size_t j = i + 2;
+        int done = 0;
+        memcpy(out + o, b + i, 2);
+        o += 2;
+        while (j < n && !done) {
+            size_t ws = j;
+            while (j < n && (is_space((unsigned char)b[j]) || b[j] == '/'))
+                j++;
+            memcpy(out + o, b + ws, j - ws);
+            o += j - ws;
+            if (j >= n)
+                return NULL;
+            if (b[j] == '>') {
+                out[o++] = '>';
+                j++;
+                break;
+            }
+            size_t ns = j;
+            while (j < n && !is_space((unsigned char)b[j]) && b[j] != '/' && b[j] != '>' &&
+                   b[j] != '=') {
+                if (b[j] == '"' || b[j] == '\'' || b[j] == '<')
+                    return NULL;
+                j++;
+            }
+            int href = j - ns == 4 && ci_find(b + ns, 4, 0, "href") == 0;
+            memcpy(out + o, b + ns, j - ns);
+            o += j - ns;
+            size_t eq = j;
+            while (j < n && is_space((unsigned char)b[j]))
+                j++;
+            if (j >= n || b[j] != '=') { /* attribute without a value */
+                memcpy(out + o, b + eq, j - eq);
+                o += j - eq;
+                continue;
+            }
+            j++;
+            while (j < n && is_space((unsigned char)b[j]))
+                j++;
+            out[o++] = '=';
+            size_t vs, ve;
+            char q = 0;
+            if (j < n && (b[j] == '"' || b[j] == '\'')) {
+                q = b[j++];
+                const char *qe = memchr(b + j, q, n - j);
+                if (qe == NULL)
+                    return NULL;
+                vs = j;
+                ve = (size_t)(qe - b);
+                j = ve + 1;
+            } else {
+                vs = j;
+                while (j < n && !is_space((unsigned char)b[j]) && b[j] != '>')
+                    j++;
+                ve = j;
+                if (ve == vs)
+                    return NULL;
+            }
+            if (href) {
+                if (href_decode(b + vs, ve - vs, NULL) == SIZE_MAX)
+                    return NULL;
+                if (push_href(cx, b + vs, ve - vs) < 0)
+                    return NULL;
+                o += (size_t)snprintf(out + o, 32, "\"dm:%zu\"", cx->nhrefs - 1);
+                href = 0;
+            } else {
+                if (q)
+                    out[o++] = q;
+                memcpy(out + o, b + vs, ve - vs);
+                o += ve - vs;
+                if (q)
+                    out[o++] = q;
+            }
+            if (o + 64 > n * 2) /* keep well inside the buffer */
+                return NULL;
+        }
+        i = j;
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+/* The href of a link, decoded: the original value or the shortcut's side-table entry. */
+static const char *link_href(parse_ctx *cx, const char *v)
+{
+    if (cx->nhrefs == 0 || strncmp(v, "dm:", 3) != 0)
+        return v;
+    char *end;
+    unsigned long k = strtoul(v + 3, &end, 10);
+    if (*end != '\0' || k >= cx->nhrefs)
+        return v;
+    char *out = arena_alloc(&cx->scratch, cx->href_lens[k] + 1);
+    if (out == NULL) {
+        cx->oom = 1;
+        return "";
+    }
+    size_t len = href_decode(cx->hrefs[k], cx->href_lens[k], out);
+    out[len == SIZE_MAX ? 0 : len] = '\0';
+    return out;
+}
+
 static GumboOutput *parse_fragment(parse_ctx *cx, const char *s, size_t len, const char *prefix,
-                                   size_t *repaired)
+                                   size_t *repaired, int shortcut)
 {
     size_t pl = prefix ? strlen(prefix) : 0;
     char *buf = arena_alloc(&cx->scratch, pl + len * 3 + 1);
@@ -553,6 +771,17 @@ static GumboOutput *parse_fragment(parse_ctx *cx, const char *s, size_t len, con
     memcpy(buf, prefix ? prefix : "", pl);
     size_t n = pl + to_utf8_into(s, len, buf + pl, repaired);
     buf[n] = '\0';
+    cx->nhrefs = 0;
+    if (shortcut && !cx->gumbo_only) {
+        size_t sn;
+        char *sb = shorten_hrefs(cx, buf, n, &sn);
+        if (sb != NULL) {
+            buf = sb;
+            n = sn;
+        } else {
+            cx->nhrefs = 0;
+        }
+    }
     GumboOptions o = kGumboDefaultOptions;
     o.allocator = gumbo_arena_alloc;
     o.deallocator = gumbo_arena_free;
@@ -824,7 +1053,7 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
 {
     dm_profile *p = cx->out;
     size_t repaired = 0;
-    GumboOutput *g = parse_fragment(cx, h + start, end - start, NULL, &repaired);
+    GumboOutput *g = parse_fragment(cx, h + start, end - start, NULL, &repaired, 0);
     if (g == NULL)
         return 0;
     if (repaired)
@@ -934,19 +1163,19 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
              req_id);
     if ((name && *name && !in->name) || (cs && *cs && !in->city_state))
         cx->oom = 1;
-    arena_release(&cx->scratch);
+    scratch_reset(cx);
     return in->name != NULL;
 }
 
 /* ==== the Dive Statistics table ========================================================== */
 
-static GumboNode *first_link(GumboNode *cell, const char **href)
+static GumboNode *first_link(parse_ctx *cx, GumboNode *cell, const char **href)
 {
     for (GumboNode *n = next_node(cell, cell, 0); n != NULL; n = next_node(cell, n, 0)) {
         if (is_elem(n, GUMBO_TAG_A)) {
             GumboAttribute *a = gumbo_get_attribute(&n->v.element.attributes, "href");
             if (a != NULL) {
-                *href = a->value;
+                *href = link_href(cx, a->value);
                 return n;
             }
         }
@@ -1058,11 +1287,11 @@ static void parse_stats_row(parse_ctx *cx, GumboNode **cells, size_t row_no)
     s->avg_score = avg;
     s->times = times;
     const char *href;
-    if (first_link(cells[3], &href) != NULL)
+    if (first_link(cx, cells[3], &href) != NULL)
         s->high_score_url = adopt(cx, dm_divemeets_resolve_url(cx->site_root, href));
     else
         warn(cx, "stats row %zu: high score has no link", row_no);
-    if (first_link(cells[4], &href) != NULL)
+    if (first_link(cx, cells[4], &href) != NULL)
         s->avg_score_url = adopt(cx, dm_divemeets_resolve_url(cx->site_root, href));
     else
         warn(cx, "stats row %zu: average score has no link", row_no);
@@ -1101,7 +1330,7 @@ static void parse_stats(parse_ctx *cx, const char *h, size_t n, size_t from)
         end = start + MAX_STATS_FRAGMENT;
     }
     size_t repaired = 0;
-    GumboOutput *g = parse_fragment(cx, h + start, end - start, prefix, &repaired);
+    GumboOutput *g = parse_fragment(cx, h + start, end - start, prefix, &repaired, 1);
     if (g == NULL)
         return;
     if (repaired)
@@ -1134,7 +1363,7 @@ static void parse_stats(parse_ctx *cx, const char *h, size_t n, size_t from)
         /* rows without bgcolor and not 6 cells: the title, header and <hr> rows */
         nd = next_node(root, nd, 1);
     }
-    arena_release(&cx->scratch);
+    scratch_reset(cx);
 }
 
 /* ==== classification ===================================================================== */
@@ -1245,7 +1474,7 @@ static void classify_and_extract(parse_ctx *cx, const char *h, size_t n, const d
 
 int dm_divemeets_parse(const char *html, size_t len, const dm_divemeets_opts *opts, dm_profile *out)
 {
-    static const dm_divemeets_opts defaults = {NULL, 0, 0, 1};
+    static const dm_divemeets_opts defaults = {NULL, 0, 0, 1, 0};
     const dm_divemeets_opts *o = opts ? opts : &defaults;
     memset(out, 0, sizeof *out);
     out->kind = DM_KIND_BLOCKED;
@@ -1257,10 +1486,11 @@ int dm_divemeets_parse(const char *html, size_t len, const dm_divemeets_opts *op
     parse_ctx cx = {0};
     cx.out = out;
     cx.site_root = o->site_root ? o->site_root : DM_DIVEMEETS_SITE_ROOT;
+    cx.gumbo_only = o->gumbo_only;
     if (html == NULL)
         len = 0;
     classify_and_extract(&cx, html ? html : "", len, o);
-    arena_release(&cx.scratch);
+    scratch_reset(&cx);
     if (cx.warn_dropped) {
         out->nwarnings = out->nwarnings < MAX_WARNINGS ? out->nwarnings : MAX_WARNINGS - 1;
         warn(&cx, "%zu more warning(s) not shown", cx.warn_dropped);

@@ -59,6 +59,7 @@ typedef struct {
     int status;            /* HTTP status, 0 when unknown */
     long id;               /* requested DiveMeets number, 0 when unknown */
     int want_stats;        /* 0: do not look for the Dive Statistics table */
+    int gumbo_only;        /* testing: let gumbo see every byte (no href shortcut) */
 } dm_divemeets_opts;
 
 /* Parse `len` bytes of `html` (any bytes; need not be NUL-terminated). Always fills `out` with a
