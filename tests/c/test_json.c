@@ -581,6 +581,61 @@ static void test_random_strings(int iters)
     CHECK_INT_EQ(bad, 0);
 }
 
+/* ---- allocation failures: every Lua allocation may fail; no crash, no leak (ASan) ---- */
+static size_t alloc_budget; /* allocations left before failing; SIZE_MAX: unlimited */
+
+static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > osize || ptr == NULL) {
+        if (alloc_budget == 0) {
+            return NULL;
+        }
+        if (alloc_budget != SIZE_MAX) {
+            alloc_budget--;
+        }
+    }
+    return realloc(ptr, nsize);
+}
+
+static void test_alloc_failures(void)
+{
+    static const char *chunk =
+        "local J = require('dm.core.json')\n"
+        "local doc = '{\"a\":[1,2.5,\"x\\\\n\",{\"b\":null,\"c\":[[],{}]}],\"d\":\"' .. "
+        "string.rep('y', 300) .. '\"}'\n"
+        "local v = J.decode(doc)\n"
+        "local s = J.encode(v, {pretty = true})\n"
+        "return #s > 0";
+    int completed = 0, failed = 0;
+    for (size_t budget = 0; budget < 4000 && !completed; budget += 1) {
+        alloc_budget = SIZE_MAX;
+        lua_State *M = lua_newstate(failing_alloc, NULL);
+        if (M == NULL) {
+            continue;
+        }
+        luaL_openlibs(M);
+        luaL_requiref(M, "dm.core.json", luaopen_dm_core_json, 0);
+        lua_pop(M, 1);
+        alloc_budget = budget; /* from here on, allocation number `budget` fails */
+        int status = luaL_dostring(M, chunk);
+        alloc_budget = SIZE_MAX;
+        if (status == LUA_OK) {
+            completed = lua_toboolean(M, -1);
+        } else {
+            failed++;
+        }
+        lua_close(M);
+    }
+    CHECK(completed);   /* eventually the budget was enough */
+    CHECK(failed > 50); /* and many runs really failed part-way */
+}
+
 int main(void)
 {
     const char *it = getenv("DM_FUZZ_ITERS"), *seed = getenv("DM_FUZZ_SEED");
@@ -602,6 +657,7 @@ int main(void)
     test_mutations(iters * 3);
     test_random_doubles(iters);
     test_random_strings(iters);
+    test_alloc_failures();
 
     lua_close(L);
     return CHECK_DONE();
