@@ -38,19 +38,13 @@ local bucket = nil -- {rate = per second, burst = n, tokens = n, last = ms}
 local function take_token()
   local b = bucket
   if b == nil then return end
-  while true do
-    local now = host.now()
-    b.tokens = math.min(b.burst, b.tokens + (now - b.last) * b.rate / 1000)
-    b.last = now
-    if b.tokens >= 1 then
-      b.tokens = b.tokens - 1
-      return
-    end
-    -- reserve our token now so waiters queue fairly instead of all waking at once
-    b.tokens = b.tokens - 1
-    task.sleep((-b.tokens) * 1000 / b.rate)
-    return
-  end
+  local now = host.now()
+  b.tokens = math.min(b.burst, b.tokens + (now - b.last) * b.rate / 1000)
+  b.last = now
+  -- take the token now, even into debt, so waiters queue fairly instead of all waking
+  -- at once; a debt of d tokens is paid by waiting d / rate seconds
+  b.tokens = b.tokens - 1
+  if b.tokens < 0 then task.sleep(-b.tokens * 1000 / b.rate) end
 end
 
 -- configure{rate = req/s | false, burst = n, max_host_connections = n,
@@ -66,7 +60,7 @@ function M.configure(opts)
         bucket = {rate = v, burst = burst, tokens = burst, last = host.now()}
       end
     elseif k == "max_host_connections" or k == "max_total_connections" or k == "burst" then
-      -- handled below / with rate
+      local _ = v -- applied below / with rate
     elseif M.defaults[k] ~= nil or k == "user_agent" then
       M.defaults[k] = v
     else

@@ -21,7 +21,8 @@ function M.start(args)
   local cmd = {binary(), "--port", "0", "--port-file", port_file, "--max-seconds", "600"}
   for _, a in ipairs(args or {}) do cmd[#cmd + 1] = a end
   for i, a in ipairs(cmd) do cmd[i] = "'" .. a:gsub("'", "'\\''") .. "'" end
-  local p = assert(io.popen("exec " .. table.concat(cmd, " ") .. " >" .. dir .. "/log 2>&1 & echo $!"))
+  local shell = "exec " .. table.concat(cmd, " ") .. " >" .. dir .. "/log 2>&1 & echo $!"
+  local p = assert(io.popen(shell))
   local pid = assert(tonumber(p:read("l")), "no pid")
   p:close()
   local port
