@@ -602,7 +602,9 @@ function M.explain(profile, ctx)
       local date = ctx.run_date
       if not date then
         local ok, t = pcall(require, "dm.core.time")
-        date = ok and t.today() or os.date("%Y-%m-%d")
+        local err
+        if ok then date, err = t.today() else date = os.date("%Y-%m-%d") end
+        if not date then error("dm.rules.explain: no run date: " .. tostring(err), 2) end
       end
       checker = M.eligibility(date, e)
     end
