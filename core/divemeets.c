@@ -1502,6 +1502,36 @@ int dm_divemeets_parse(const char *html, size_t len, const dm_divemeets_opts *op
     return 0;
 }
 
+GumboOutput *dm_html_parse(const char *s, size_t len, dm_arena **arena)
+{
+    *arena = calloc(1, sizeof **arena);
+    if (*arena == NULL || len > (SIZE_MAX - 1) / 3)
+        goto fail;
+    char *buf = arena_alloc(*arena, len * 3 + 1);
+    if (buf == NULL)
+        goto fail;
+    size_t n = to_utf8_into(s, len, buf, NULL);
+    buf[n] = '\0';
+    GumboOptions o = kGumboDefaultOptions;
+    o.allocator = gumbo_arena_alloc;
+    o.deallocator = gumbo_arena_free;
+    o.userdata = *arena;
+    o.max_errors = 0;
+    return gumbo_parse_with_options(&o, buf, n);
+fail:
+    dm_html_free(*arena);
+    *arena = NULL;
+    return NULL;
+}
+
+void dm_html_free(dm_arena *arena)
+{
+    if (arena != NULL) {
+        arena_release(arena);
+        free(arena);
+    }
+}
+
 void dm_divemeets_free(dm_profile *p)
 {
     if (p->arena != NULL) {
