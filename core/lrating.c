@@ -323,6 +323,10 @@ static int rating_compute(lua_State *L)
     lua_setfield(L, -2, "empty");
     lua_pushinteger(L, (lua_Integer)(r.unknown_code + r.unknown_height));
     lua_setfield(L, -2, "unknown_dd");
+    lua_pushinteger(L, (lua_Integer)r.unknown_code);
+    lua_setfield(L, -2, "unknown_code");
+    lua_pushinteger(L, (lua_Integer)r.unknown_height);
+    lua_setfield(L, -2, "unknown_height");
     lua_pushinteger(L, (lua_Integer)(r.ignored + (size_t)n - k));
     lua_setfield(L, -2, "ignored");
     lua_newtable(L); /* events */
