@@ -121,7 +121,7 @@ typedef struct model {
     uint32_t id;
     int kind, status, year;
     uint64_t v;
-    char name[160]; /* the logical (clean) name, UTF-8 */
+    char name[256]; /* the logical (clean) name, UTF-8 */
     char city[96];  /* the logical City/State value; "" = empty */
     const char *country;
     int gender;        /* 'M', 'F' or 0 (absent) */
@@ -556,7 +556,7 @@ static void info_line(render *w, const char *lab, const char *value)
 static void put_name(render *w)
 {
     const model *m = w->m;
-    char raw[200];
+    char raw[300];
     snprintf(raw, sizeof raw, "%s", m->name);
     if (m->v & V(PG_V_NAME_DOUBLE_SPACE)) {
         char *sp = strchr(raw, ' ');
@@ -977,7 +977,7 @@ static int is_word(const char *t, size_t n, const char *const *list)
 }
 
 /* The shared contract's name split: suffixes and surname particles join the last name. */
-static void split_name(const char *name, char *first, char *last, size_t cap)
+void dm_pagegen_split_name(const char *name, char *first, char *last, size_t cap)
 {
     static const char *const suffixes[] = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", NULL};
     static const char *const particles[] = {"da",  "das", "de", "del", "della", "der", "di",
@@ -1043,8 +1043,8 @@ static void truth_model(const model *m, const pagegen_opts *o, pagegen_buf *b)
         put(b, "}");
         return;
     }
-    char first[160], last[160];
-    split_name(m->name, first, last, sizeof first);
+    char first[256], last[256];
+    dm_pagegen_split_name(m->name, first, last, sizeof first);
     put(b, ",\"info\":{\"name\":");
     json_str(b, m->name);
     put(b, ",\"first_name\":");

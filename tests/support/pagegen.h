@@ -109,6 +109,12 @@ int dm_pagegen_render(uint32_t id, const pagegen_opts *opts, pagegen_buf *out);
  * "id", "http_status" and "variants" are metadata, not parser output. Returns the status. */
 int dm_pagegen_truth(uint32_t id, const pagegen_opts *opts, pagegen_buf *out);
 
+/* The shared contract's name split, as the truth applies it to a clean name: trailing
+ * suffixes (Jr, Jr., Sr, Sr., II, III, IV, V) stay with the last name; the surname is the
+ * last other token, extended leftwards by particles (de, la, van, st., ...) while one token
+ * is left for first_name. A one-token name gives first = name, last = "". */
+void dm_pagegen_split_name(const char *name, char *first, char *last, size_t cap);
+
 /* "stats_150" for PG_V_STATS_150, ...; NULL when out of range. */
 const char *dm_pagegen_variant_name(int variant);
 
