@@ -1301,6 +1301,46 @@ static void parse_stats_row(parse_ctx *cx, GumboNode **cells, size_t row_no)
         cx->out->nstats++;
 }
 
+/* gumbo's tree construction is quadratic in nesting depth (100k nested <div>s take seconds),
+ * so a stats fragment is cut where a rough depth count (opening minus closing tags, void
+ * elements and comments ignored) passes this limit. A real table is about 6 deep. */
+#define MAX_STATS_DEPTH 256
+
+static size_t depth_limit_end(const char *h, size_t start, size_t end)
+{
+    static const char *const voids[] = {"br",  "hr",   "img",  "input", "meta",   "link",  "wbr",
+                                        "col", "area", "base", "param", "source", "embed", "track"};
+    long depth = 0;
+    size_t i = start;
+    while (i < end) {
+        const char *lt = memchr(h + i, '<', end - i);
+        if (lt == NULL)
+            break;
+        i = (size_t)(lt - h) + 1;
+        if (i >= end)
+            break;
+        if (h[i] == '/') {
+            if (depth > 0)
+                depth--;
+            continue;
+        }
+        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z')))
+            continue;
+        size_t j = i;
+        while (j < end && j - i < 8 && is_alnum((unsigned char)h[j]))
+            j++;
+        int is_void = 0;
+        for (size_t k = 0; k < sizeof voids / sizeof voids[0]; k++) {
+            size_t m = strlen(voids[k]);
+            if (m == j - i && ci_find(h + i, m, 0, voids[k]) == 0)
+                is_void = 1;
+        }
+        if (!is_void && ++depth > MAX_STATS_DEPTH)
+            return (size_t)(lt - h);
+    }
+    return end;
+}
+
 #define MAX_STATS_FRAGMENT (4u * 1024u * 1024u)
 
 static void parse_stats(parse_ctx *cx, const char *h, size_t n, size_t from)
@@ -1328,6 +1368,11 @@ static void parse_stats(parse_ctx *cx, const char *h, size_t n, size_t from)
     if (end - start > MAX_STATS_FRAGMENT) {
         warn(cx, "stats: table larger than %u bytes; the rest is ignored", MAX_STATS_FRAGMENT);
         end = start + MAX_STATS_FRAGMENT;
+    }
+    size_t deep = depth_limit_end(h, start, end);
+    if (deep < end) {
+        warn(cx, "stats: tags nested deeper than %d; the rest is ignored", MAX_STATS_DEPTH);
+        end = deep;
     }
     size_t repaired = 0;
     GumboOutput *g = parse_fragment(cx, h + start, end - start, prefix, &repaired, 1);
@@ -1437,6 +1482,11 @@ static void classify_and_extract(parse_ctx *cx, const char *h, size_t n, const d
     if (start != SIZE_MAX) {
         info_end = find_info_end(h, n, start);
         start = extend_info_start(h, n, start);
+        size_t deep = depth_limit_end(h, start, info_end);
+        if (deep < info_end) {
+            warn(cx, "info: tags nested deeper than %d; the rest is ignored", MAX_STATS_DEPTH);
+            info_end = deep;
+        }
         named = parse_info(cx, h, start, info_end, o->id);
     }
     if (named) {

@@ -203,9 +203,9 @@ static int doc_root(lua_State *L)
 static int node_select(lua_State *L)
 {
     node_box *n = check_node(L, 1);
+    lua_settop(L, 4); /* stack: node, tag, attr, value, doc */
     push_owner(L, 1);
-    int didx = lua_gettop(L);
-    select_from(L, n->node, didx);
+    select_from(L, n->node, 5);
     return 1;
 }
 
