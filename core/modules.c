@@ -15,16 +15,10 @@ extern int luaopen_cjson(lua_State *L);
 extern int luaopen_cjson_safe(lua_State *L);
 
 const luaL_Reg dm_preload_modules[] = {
-    {"dm.core.fs", luaopen_dm_core_fs},
-    {"dm.core.host", luaopen_dm_core_host},
-    {"dm.core.http", luaopen_dm_core_http},
-    {"dm.core.json", luaopen_dm_core_json},
-    {"dm.core.sqlite", luaopen_dm_core_sqlite},
-    {"dm.core.time", luaopen_dm_core_time},
-    {"dm.rating", luaopen_dm_rating},
-    {"dm.core.divemeets", luaopen_dm_core_divemeets},
-    {"dm.core.html", luaopen_dm_core_html},
-    {"cjson", luaopen_cjson},
-    {"cjson.safe", luaopen_cjson_safe},
-    {NULL, NULL},
+    {"dm.core.fs", luaopen_dm_core_fs},         {"dm.core.host", luaopen_dm_core_host},
+    {"dm.core.http", luaopen_dm_core_http},     {"dm.core.json", luaopen_dm_core_json},
+    {"dm.core.sqlite", luaopen_dm_core_sqlite}, {"dm.core.time", luaopen_dm_core_time},
+    {"dm.rating", luaopen_dm_rating},           {"dm.core.divemeets", luaopen_dm_core_divemeets},
+    {"dm.core.html", luaopen_dm_core_html},     {"cjson", luaopen_cjson},
+    {"cjson.safe", luaopen_cjson_safe},         {NULL, NULL},
 };
