@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: requests/s of tests/support/pageserver with wrk (64 connections, ~5 s, one
-# wrk thread) on a small generated profile page, then on /bytes?n=100.
+# wrk thread) on a small generated profile page (served from the page cache), on
+# /bytes?n=100, and on a scan of consecutive ids (every page generated).
 # Usage: tests/bench/pageserver.sh [BUILD_DIR]   (default: build; needs Debian's wrk)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,9 +38,9 @@ port=$(cat "$tmp/port")
 bytes=$(curl -s "http://127.0.0.1:$port/divemeets/system/profile.php?number=$id" | wc -c)
 
 run() {
-  local url=$1 label=$2
+  local url=$1 label=$2 script=${3:-}
   local out
-  out=$(wrk -t1 -c"$conns" -d"$duration" --latency "$url")
+  out=$(wrk -t1 -c"$conns" -d"$duration" ${script:+-s "$script"} "$url")
   local rps
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   local errors
@@ -47,8 +48,18 @@ run() {
   printf '%-40s %12s req/s  %s\n' "$label" "$rps" "${errors:-no errors}"
 }
 
+# A scan: every request asks for the next id (pages generated, not cached; mean ~9 KB).
+cat >"$tmp/scan.lua" <<'LUA'
+local id = 25000
+request = function()
+  id = id + 1
+  return wrk.format(nil, "/divemeets/system/profile.php?number=" .. id)
+end
+LUA
+
 echo "pageserver benchmark: wrk -t1 -c$conns -d$duration on 127.0.0.1 ($(nproc) cores)"
 run "http://127.0.0.1:$port/divemeets/system/profile.php?number=$id" \
   "profile.php?number=$id ($bytes B page)"
 run "http://127.0.0.1:$port/bytes?n=100" "/bytes?n=100"
+run "http://127.0.0.1:$port/" "scan of ids 25001... (403s = blocked ids)" "$tmp/scan.lua"
 curl -s "http://127.0.0.1:$port/stats"

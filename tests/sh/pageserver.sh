@@ -86,14 +86,14 @@ expect_eq "$(code "$url/nope")" 404 "unknown path"
 t=$(curl -s -o /dev/null -w '%{time_total}' "$url/bytes?n=1&delay_ms=300")
 awk -v t="$t" 'BEGIN { exit !(t >= 0.29) }' && ok || fail "delay_ms=300 took $t s"
 
-# in-flight counters under concurrency: 20 requests held 400 ms each, at once
+# in-flight counters under concurrency: 20 requests held 1 s each, at once
 curl -s "$url/stats/reset" >/dev/null
 clients=()
 for _ in $(seq 1 20); do
-  curl -s -o /dev/null "$url/bytes?n=1&delay_ms=400" &
+  curl -s -o /dev/null "$url/bytes?n=1&delay_ms=1000" &
   clients+=($!)
 done
-sleep 0.2
+sleep 0.5
 inflight=$(stat_of in_flight)
 wait "${clients[@]}"
 peak=$(stat_of peak_in_flight)
