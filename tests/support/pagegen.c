@@ -324,7 +324,7 @@ static void build(uint32_t id, const pagegen_opts *o, model *m)
         }
         make_stats(m, &r, n);
         if (m->v & V(PG_V_LONG_HISTORY))
-            m->nmeets = between(&r, 80, 100);
+            m->nmeets = between(&r, 95, 125);
         else if (chance(&r, 30)) {
             m->nmeets = between(&r, 50, 95);
             m->v |= V(PG_V_LONG_HISTORY);
