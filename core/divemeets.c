@@ -558,8 +558,9 @@ static void scratch_reset(parse_ctx *cx)
  * each <a href=...> is moved to a side table and replaced by "dm:N"; the value is decoded later
  * with the attribute rules of HTML5 for the forms that occur in URLs (&amp; &lt; &gt; &quot;
  * &apos; and a literal & before "name="). Any other form (numeric or other named references,
- * CR, NUL, < or > in a value, odd tag syntax) cancels the shortcut for the whole fragment, and
- * gumbo then sees the original bytes. Tests and the fuzzer check both paths give one result. */
+ * control characters, non-ASCII bytes, < or > in a value, odd tag syntax) cancels the shortcut for
+ * the whole fragment, and gumbo then sees the original bytes. Tests and the fuzzer check both paths
+ * give one result. */
 
 static int is_alnum(int c)
 {
@@ -578,7 +579,9 @@ static size_t href_decode(const char *v, size_t n, char *out)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v[i];
-        if (c == '\r' || c == '\0' || c == '<' || c == '>')
+        /* gumbo rewrites CR, NUL, most control characters and some non-ASCII code points
+         * (C1 controls, noncharacters); leave all of those to it */
+        if (c == '<' || c == '>' || c >= 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\f'))
             return SIZE_MAX;
         if (c != '&') {
             if (out)
