@@ -1078,6 +1078,10 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
                 size_t ll = strlen(l);
                 if (ll > 0 && l[ll - 1] == ':') {
                     field = label_field(l);
+                    if (field < 0) {
+                        char ex[40];
+                        warn(cx, "info: unknown label '%s'", excerpt(l, ex, sizeof ex));
+                    }
                     in_value = 1;
                     value = (tbuf){0};
                 } else {
