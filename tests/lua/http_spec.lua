@@ -161,6 +161,20 @@ describe("dm.http", function()
     assert.is_true(s.peak_in_flight <= 4, "peak in flight " .. s.peak_in_flight)
   end)
 
+  it("500 requests through map with limit 50 never have more than 50 in flight", function()
+    server.reset_stats()
+    local list = {}
+    for i = 1, 500 do list[i] = i end
+    local r = task.map(list, {limit = 50}, function(i)
+      local resp = assert(http.get(server.url .. "/bytes?n=" .. i .. "&delay_ms=" .. (i % 7)))
+      return #resp.body
+    end)
+    for i = 1, 500 do assert.equal(i, r[i]) end
+    local s = server.stats()
+    assert.is_true(s.peak_in_flight <= 50, "peak in flight " .. s.peak_in_flight)
+    assert.is_true(s.peak_in_flight >= 25, "no concurrency? peak " .. s.peak_in_flight)
+  end)
+
   it("caps the request rate", function()
     http.configure{rate = 50, burst = 1}
     local list = {}
