@@ -5,6 +5,7 @@
 -- the two stages alone.
 local host = require "dm.core.host"
 local http = require "dm.http"
+local json = require "dm.json"
 local log = require "dm.log"
 local rules = require "dm.rules"
 local options = require "dm.job.options"
@@ -119,7 +120,11 @@ function M.main(job, argv)
         list_date = ".dry-run-" .. list_date
       end
       local store = require "dm.store.sqlite"
-      local db = assert(store.open(state:db_path()))
+      -- a dry run on a state dir without a table reads an empty one (it creates no file)
+      local db_path = state:db_path()
+      local exists = io.open(db_path, "rb")
+      if exists then exists:close() elseif opts.dry_run then db_path = ":memory:" end
+      local db = assert(store.open(db_path))
       ctx.db = db
       ctx.list_date = list_date
       ctx.journal_date = job == "weekly" and opts.run_date or nil
@@ -155,6 +160,16 @@ function M.main(job, argv)
   table.sort(rep.failed_ids)
   rep.failed_count = #rep.failed_ids
   rep.failed_ids = limited(rep.failed_ids, 10000)
+
+  -- JSON types that do not depend on emptiness: id lists are arrays, counts are objects
+  local A, O = json.array, json.object
+  A(rep.failed_ids)
+  if rep.scan then A(rep.scan.failed_ids) A(rep.scan.blocked_ids) O(rep.scan.by_kind) end
+  if rep.update then
+    local u = rep.update
+    A(u.failed_ids) A(u.blocked_ids) A(u.bad_list_lines) A(u.write_errors) O(u.skipped)
+    if u.plan then A(u.plan.create) A(u.plan.update) A(u.plan.delete) end
+  end
 
   if not opts.dry_run then
     local wok, werr = state:write_report(opts.run_date, rep)
