@@ -1,7 +1,8 @@
 /* bench_parse.c: parse throughput of the DiveMeets extractor over pages held in memory.
  * Pages come from the test page generator (dm_pagegen_render, ids 1..N) when built with
- * -DDM_BENCH_PAGEGEN, otherwise from the given fixture files. Prints ms per page (one core),
- * MB/s and peak RSS. Build and run with tests/bench/run.sh. */
+ * -DDM_BENCH_PAGEGEN, otherwise from the given fixture files; with -DDM_BENCH_RATING it also
+ * rates every profile (core/rating.c, rules/dive_table.tsv). Prints ms per page (one core),
+ * MB/s and peak RSS. Build and run with tests/bench/run.sh (from any directory). */
 #include "divemeets.h"
 
 #include <stdio.h>
@@ -12,6 +13,11 @@
 
 #ifdef DM_BENCH_PAGEGEN
 #include "pagegen.h"
+#endif
+#ifdef DM_BENCH_RATING
+#include "rating.h"
+static dm_divetable *table;
+static dm_rating_policy policy;
 #endif
 
 typedef struct {
@@ -27,6 +33,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#ifndef DM_BENCH_PAGEGEN
 static int load_file(const char *path, page *p)
 {
     FILE *f = fopen(path, "rb");
@@ -41,16 +48,42 @@ static int load_file(const char *path, page *p)
     fclose(f);
     return p->data ? 0 : -1;
 }
+#endif
 
-static void run(const char *what, page *pages, size_t npages, int rounds, int want_stats)
+static double rate(const dm_profile *p)
+{
+#ifdef DM_BENCH_RATING
+    dm_rating_dive d[512];
+    size_t n = p->nstats < 512 ? p->nstats : 512;
+    for (size_t i = 0; i < n; i++) {
+        d[i].number = p->stats[i].number;
+        d[i].number_len = strlen(p->stats[i].number);
+        d[i].height_m = p->stats[i].height;
+        d[i].avg_score = p->stats[i].avg_score;
+        d[i].times = p->stats[i].times;
+    }
+    dm_rating_result r;
+    dm_rating_compute(table, &policy, d, n, &r, NULL);
+    return r.total;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+static void run(const char *what, page *pages, size_t npages, int rounds, int want_stats,
+                int with_rating)
 {
     size_t kinds[3] = {0}, rows = 0, bytes = 0;
+    static volatile double sink;
     double t0 = now_s();
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < npages; i++) {
-            dm_divemeets_opts o = {NULL, pages[i].status, (long)(i + 1), want_stats};
+            dm_divemeets_opts o = {NULL, pages[i].status, (long)(i + 1), want_stats, 0};
             dm_profile p;
             dm_divemeets_parse(pages[i].data, pages[i].len, &o, &p);
+            if (with_rating && p.nstats > 0)
+                sink += rate(&p);
             if (r == 0) {
                 kinds[p.kind]++;
                 rows += p.nstats;
@@ -97,8 +130,19 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("pages: %s\n", src);
-    run("parse, stats = true", pages, npages, rounds, 1);
-    run("parse, stats = false", pages, npages, rounds, 0);
+    run("parse, stats = true", pages, npages, rounds, 1, 0);
+    run("parse, stats = false", pages, npages, rounds, 0, 0);
+#ifdef DM_BENCH_RATING
+    char err[256];
+    table = dm_divetable_load("rules/dive_table.tsv", err, sizeof err);
+    if (table == NULL) {
+        fprintf(stderr, "no dive table: %s\n", err);
+        return 1;
+    }
+    dm_rating_policy_default(&policy);
+    run("parse + rate", pages, npages, rounds, 1, 1);
+    dm_divetable_free(table);
+#endif
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS %.1f MB (pages held in memory included)\n", (double)ru.ru_maxrss / 1024.0);
