@@ -148,7 +148,12 @@ dmhost REPL: type Lua; expressions print their value; each line runs as a task, 
 HTTP calls work here. Multi-line input continues with '>>'. Ctrl-C interrupts the
 running line; Ctrl-D exits.
 Globals: http (dm.http), task (dm.task), json (dm.json), pp(...) pretty-prints.
-Helpers added by the job modules (when present): profile(id), explain(id), rating(id).]])
+Diver helpers (x = a DiveMeets id, or a saved page's file path as a string):
+  profile(x)        fetch or read, parse, show kind, info and the statistics table
+  explain(x [, d])  which eligibility rule decides and why (run date d, default today)
+  rating(x)         the chosen dives per event: avg x DD x (1.01 - 1/times) = value, totals
+  site([url])       the site root ids are fetched from (default $DM_DIVEMEETS_URL or the
+                    real site)]])
 end
 
 function M.banner()
