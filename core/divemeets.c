@@ -1065,10 +1065,14 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
     int seen[F_COUNT] = {0};
     tbuf label = {0}, value = {0};
     int field = -1, in_value = 0;
+    /* A <strong>/<b> met inside a value is a label only if its text ends in ':'; until that
+     * is known its text goes to the value too, and is taken back if it was a label. */
+    size_t saved_len = 0;
+    int saved_pending = 0;
     GumboNode *label_el = NULL;
     GumboNode *root = g->root;
-    for (GumboNode *n = next_node(root, root, 0); n != NULL;) {
-        /* leaving the label element: the label is complete */
+    for (GumboNode *n = next_node(root, root, 0);; n = n ? next_node(root, n, 0) : NULL) {
+        /* leaving the label element (or the end): the label is complete */
         if (label_el != NULL) {
             GumboNode *a = n;
             while (a != NULL && a != label_el)
@@ -1077,6 +1081,13 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
                 const char *l = label.s ? label.s : "";
                 size_t ll = strlen(l);
                 if (ll > 0 && l[ll - 1] == ':') {
+                    if (in_value) {
+                        value.len = saved_len;
+                        value.pending = saved_pending;
+                        if (value.s)
+                            value.s[value.len] = '\0';
+                        store_field(cx, field, value.s ? value.s : "", values, seen);
+                    }
                     field = label_field(l);
                     if (field < 0) {
                         char ex[40];
@@ -1084,46 +1095,41 @@ static int parse_info(parse_ctx *cx, const char *h, size_t start, size_t end, lo
                     }
                     in_value = 1;
                     value = (tbuf){0};
-                } else {
-                    in_value = 0;
                 }
                 label_el = NULL;
             }
         }
+        if (n == NULL)
+            break;
         if (is_text(n)) {
+            if (n->parent != NULL &&
+                (is_elem(n->parent, GUMBO_TAG_SCRIPT) || is_elem(n->parent, GUMBO_TAG_STYLE)))
+                continue;
+            const char *t = n->v.text.text;
             if (label_el != NULL)
-                tbuf_clean_append(cx, &label, n->v.text.text, strlen(n->v.text.text));
-            else if (in_value)
-                tbuf_clean_append(cx, &value, n->v.text.text, strlen(n->v.text.text));
-            n = next_node(root, n, 0);
+                tbuf_clean_append(cx, &label, t, strlen(t));
+            if (in_value)
+                tbuf_clean_append(cx, &value, t, strlen(t));
             continue;
         }
-        if (n->type == GUMBO_NODE_ELEMENT) {
-            GumboTag t = n->v.element.tag;
-            int ends_value = t == GUMBO_TAG_BR || t == GUMBO_TAG_STRONG || t == GUMBO_TAG_B ||
-                             t == GUMBO_TAG_P || t == GUMBO_TAG_DIV || t == GUMBO_TAG_TABLE ||
-                             t == GUMBO_TAG_TR || t == GUMBO_TAG_TD || t == GUMBO_TAG_HR ||
-                             t == GUMBO_TAG_CENTER || t == GUMBO_TAG_IMG;
-            if (ends_value && in_value && label_el == NULL) {
-                store_field(cx, field, value.s ? value.s : "", values, seen);
-                in_value = 0;
-                field = -1;
-            }
-            if ((t == GUMBO_TAG_STRONG || t == GUMBO_TAG_B) && label_el == NULL) {
-                label_el = n;
-                label = (tbuf){0};
-            }
-            if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE) {
-                n = next_node(root, n, 1);
-                continue;
-            }
+        if (n->type != GUMBO_NODE_ELEMENT)
+            continue;
+        GumboTag t = n->v.element.tag;
+        if ((t == GUMBO_TAG_STRONG || t == GUMBO_TAG_B) && label_el == NULL) {
+            label_el = n;
+            label = (tbuf){0};
+            saved_len = value.len;
+            saved_pending = value.pending;
+            continue;
         }
-        n = next_node(root, n, 0);
-    }
-    if (label_el != NULL && label.s != NULL && label.len > 0 && label.s[label.len - 1] == ':') {
-        field = label_field(label.s);
-        in_value = 1;
-        value = (tbuf){0};
+        int ends_value = t == GUMBO_TAG_BR || t == GUMBO_TAG_P || t == GUMBO_TAG_DIV ||
+                         t == GUMBO_TAG_TABLE || t == GUMBO_TAG_TR || t == GUMBO_TAG_TD ||
+                         t == GUMBO_TAG_HR || t == GUMBO_TAG_CENTER || t == GUMBO_TAG_IMG;
+        if (ends_value && in_value && label_el == NULL) {
+            store_field(cx, field, value.s ? value.s : "", values, seen);
+            in_value = 0;
+            field = -1;
+        }
     }
     if (in_value)
         store_field(cx, field, value.s ? value.s : "", values, seen);
