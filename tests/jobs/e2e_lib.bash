@@ -17,7 +17,7 @@ e2e_cleanup() {
   local p
   for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${server_pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
+  [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap e2e_cleanup EXIT
 
