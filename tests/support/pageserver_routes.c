@@ -213,7 +213,7 @@ static void route_truth(conn *c)
 static void route_bytes(conn *c)
 {
     long n = param_long(c->query, "n", 0);
-    if (n < 0 || n > 256L * 1024 * 1024) {
+    if (n < 0 || n > 64L * 1024 * 1024) {
         respond_text(c, 400, "n out of range\n");
         return;
     }
