@@ -86,15 +86,18 @@ expect_eq "$(code "$url/nope")" 404 "unknown path"
 t=$(curl -s -o /dev/null -w '%{time_total}' "$url/bytes?n=1&delay_ms=300")
 awk -v t="$t" 'BEGIN { exit !(t >= 0.29) }' && ok || fail "delay_ms=300 took $t s"
 
-# in-flight counters under concurrency: 20 requests held 1 s each, at once
+# in-flight counters under concurrency: 20 requests held 3 s each, at once
 curl -s "$url/stats/reset" >/dev/null
 clients=()
 for _ in $(seq 1 20); do
-  curl -s -o /dev/null "$url/bytes?n=1&delay_ms=1000" &
+  curl -s -o /dev/null "$url/bytes?n=1&delay_ms=3000" &
   clients+=($!)
 done
-sleep 0.5
-inflight=$(stat_of in_flight)
+for _ in $(seq 1 100); do # until all 20 have arrived (a loaded machine starts curl slowly)
+  inflight=$(stat_of in_flight)
+  [ "$inflight" = 20 ] && break
+  sleep 0.02
+done
 wait "${clients[@]}"
 peak=$(stat_of peak_in_flight)
 expect_eq "$inflight" 20 "in_flight while 20 requests wait"
