@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tests/sh/e2e_resume.sh: kill and resume. The weekly job scans 4000 ids from a page server
+# with 20 ms latency; it is SIGKILLed once its scan journal holds 1000+ lines, then rerun with
+# --resume. Asserts: the journal survives the kill; the rerun does not ask the server again
+# for any id the journal had finished (and asks for every other id exactly once); the final
+# list and table equal the oracle's and an uninterrupted run's; the journal is gone after.
+source tests/jobs/e2e_lib.bash
+FIRST=25000
+LAST=28999
+N=$((LAST - FIRST + 1))
+S=$tmp/s
+J=$S/.scan-$DATE.journal
+common=(--start-index $FIRST --end-index $LAST --rate 0 --concurrency 32 --date $DATE)
+
+start_server slow --latency-ms 20
+oracle exp "$URL" $FIRST $LAST $DATE
+
+"$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" \
+  >"$tmp/k1.out" 2>"$tmp/k1.err" &
+job=$!
+lines=0
+for _ in $(seq 1000); do
+  lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
+  [ "$lines" -ge 1000 ] && break
+  kill -0 $job 2>/dev/null || break
+  sleep 0.01
+done
+kill -KILL $job 2>/dev/null
+wait $job
+rc=$?
+check_eq "killed part-way (journal lines $lines)" 137 "$rc"
+sleep 0.3 # let the server answer (and log) what was in flight
+check "journal kept after the kill" [ -s "$J" ]
+check_eq "no list or report yet" "" "$(state_files "$S" | grep -E 'csv|reports/')"
+# the ids the journal finished (complete lines only; a torn last line does not count)
+head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "profile" or .kind == "no_profile") | .id' \
+  | sort -n >"$tmp/done"
+ndone=$(wc -l <"$tmp/done")
+check "journal has finished ids ($ndone) but not all" [ "$ndone" -ge 900 -a "$ndone" -lt $N ]
+split_at=$(wc -l <"$tmp/slow.log")
+
+run_job k2 weekly "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --resume
+check_eq "resumed exit code" 0 "$RC"
+tail -n +$((split_at + 1)) "$tmp/slow.log" >"$tmp/second.log"
+check_eq "finished ids not fetched again" "" \
+  "$(requested_ids "$tmp/second.log" | sort -n | comm -12 - "$tmp/done")"
+check_eq "every other id fetched once" "$(seq $FIRST $LAST | comm -23 - "$tmp/done")" \
+  "$(requested_ids "$tmp/second.log" | sort -n)"
+check "list is exact" cmp -s "$tmp/exp.list" "$S/divemeets-divers-lists/$DATE.csv"
+table_cmp "table" "$S/dmhost.sqlite" "$tmp/exp.rows" 1
+R=$S/reports/$DATE.json
+check_eq "report scanned / eligible / created" "$N $(jqr "$tmp/exp.json" .eligible) $(jqr "$tmp/exp.json" .rows)" \
+  "$(jq -r '"\(.scan.scanned) \(.scan.eligible) \(.update.created)"' "$R")"
+check_eq "report requests = ids not done" $((N - ndone)) "$(jqr "$R" .requests)"
+check_eq "journal removed, only documented files" "$(printf '%s\n' divemeets-divers-lists/$DATE.csv \
+  dmhost.sqlite metrics.jsonl reports/$DATE.json)" "$(state_files "$S")"
+stop_server
+
+# an uninterrupted run (no latency) gives the same list and table
+start_server fast
+run_job u weekly "${common[@]}" --divemeets-url "$URL" --state-dir "$tmp/u"
+check_eq "uninterrupted exit code" 0 "$RC"
+check "same list as uninterrupted" cmp -s "$tmp/u/divemeets-divers-lists/$DATE.csv" \
+  "$S/divemeets-divers-lists/$DATE.csv"
+check_eq "same table as uninterrupted" "" "$(diff <(dump_rows "$tmp/u/dmhost.sqlite" | cut -f1-11) \
+  <(dump_rows "$S/dmhost.sqlite" | cut -f1-11))"
+
+finish e2e_resume
