@@ -201,18 +201,31 @@ static void history_table(render *w, rng *r)
             int h10 = m->platform && chance(r, 400) ? 100 : chance(r, 500) ? 10 : 30;
             put(w->b, "<tr><td>&nbsp;&nbsp;&nbsp;");
             event_name(w, r, h10);
-            putf(w->b, " (%d Dives) - %s</td><td>", chance(r, 500) ? 6 : 11,
-                 chance(r, 700) ? "Final" : "Prelims");
+            int final = chance(r, 700), dives = chance(r, 500) ? 6 : 11;
+            put(w->b, dives == 6 ? " (6 Dives) - " : " (11 Dives) - ");
+            put(w->b, final ? "Final</td><td>" : "Prelims</td><td>");
             if (chance(r, 15))
                 put(w->b, "DQ");
             else
-                putf(w->b, "%d", between(r, 1, 24));
-            putf(w->b,
-                 "</td><td><a "
-                 "href=\"divesheetresultsext.php?meetnum=%d%seventnum=%d%sdvrnum=%u%seventtype="
-                 "9%ssts=%ld\">%d.%02d</a></td></tr>",
-                 meet, a, 10 * between(r, 1, 99), a, (unsigned)m->id, a, a,
-                 (long)(yr - 1970) * 31556952L, between(r, 90, 650), between(r, 0, 99));
+                put_long(w->b, between(r, 1, 24));
+            int cents = between(r, 0, 99), points = between(r, 90, 650);
+            int event = 10 * between(r, 1, 99);
+            put(w->b, "</td><td><a href=\"divesheetresultsext.php?meetnum=");
+            put_long(w->b, meet);
+            put(w->b, a);
+            put(w->b, "eventnum=");
+            put_long(w->b, event);
+            put(w->b, a);
+            put(w->b, "dvrnum=");
+            put_long(w->b, (long)m->id);
+            put(w->b, a);
+            put(w->b, "eventtype=9");
+            put(w->b, a);
+            put(w->b, "sts=");
+            put_long(w->b, (long)(yr - 1970) * 31556952L);
+            put(w->b, "\">");
+            put_cents(w->b, points * 100 + cents);
+            put(w->b, "</a></td></tr>");
         }
     }
     put(w->b, "<tr><td colspan=\"3\">");
@@ -223,24 +236,46 @@ static void history_table(render *w, rng *r)
 
 static void put_height(pagegen_buf *b, int h10)
 {
-    if (h10 % 10)
-        putf(b, "%d.%dM", h10 / 10, h10 % 10);
-    else
-        putf(b, "%dM", h10 / 10);
+    put_long(b, h10 / 10);
+    if (h10 % 10) {
+        char t[3] = {'.', (char)('0' + h10 % 10), 0};
+        put(b, t);
+    }
+    put(b, "M");
 }
 
 /* href of a stats link, '&' as given; kind 0 = high score, 1 = average. */
 static void stat_href(pagegen_buf *b, const model *m, const stat_row *s, int kind, const char *amp)
 {
-    if (kind == 0)
-        putf(b,
-             "judgesscoresext.php?meetnum=%d%seventnum=%d%sdvrnum=%u%sdivord=%d%seventtype=9%"
-             "ssynchdvrnum=%ssts=%ld",
-             s->meetnum, amp, s->eventnum, amp, (unsigned)m->id, amp, s->divord, amp, amp, amp,
-             s->sts);
-    else
-        putf(b, "diversdives.php?dvrnum=%u%sheight=%d%sdive=%s", (unsigned)m->id, amp,
-             s->h10 == 75 ? 7 : s->h10 / 10, amp, s->dive->code);
+    if (kind == 0) {
+        put(b, "judgesscoresext.php?meetnum=");
+        put_long(b, s->meetnum);
+        put(b, amp);
+        put(b, "eventnum=");
+        put_long(b, s->eventnum);
+        put(b, amp);
+        put(b, "dvrnum=");
+        put_long(b, (long)m->id);
+        put(b, amp);
+        put(b, "divord=");
+        put_long(b, s->divord);
+        put(b, amp);
+        put(b, "eventtype=9");
+        put(b, amp);
+        put(b, "synchdvrnum=");
+        put(b, amp);
+        put(b, "sts=");
+        put_long(b, s->sts);
+    } else {
+        put(b, "diversdives.php?dvrnum=");
+        put_long(b, (long)m->id);
+        put(b, amp);
+        put(b, "height=");
+        put_long(b, s->h10 == 75 ? 7 : s->h10 / 10);
+        put(b, amp);
+        put(b, "dive=");
+        put(b, s->dive->code);
+    }
 }
 
 static void stats_table(render *w)
@@ -257,8 +292,12 @@ static void stats_table(render *w)
         const stat_row *s = &m->rows[i];
         if (m->v & V(PG_V_ROW_NEWLINES))
             put(w->b, "\n\t");
-        putf(w->b, up ? "<TR BGCOLOR=\"%s\">" : "<tr bgcolor=\"%s\">", i % 2 ? "FFFFFF" : "DDDDDD");
-        putf(w->b, "%s%s%s%s", td, s->dive->code, etd, td);
+        put(w->b, up ? "<TR BGCOLOR=\"" : "<tr bgcolor=\"");
+        put(w->b, i % 2 ? "FFFFFF\">" : "DDDDDD\">");
+        put(w->b, td);
+        put(w->b, s->dive->code);
+        put(w->b, etd);
+        put(w->b, td);
         put_height(w->b, s->h10);
         if (nb && chance(&w->look, 300))
             put(w->b, chance(&w->look, 500) ? "&nbsp;" : " ");
@@ -272,14 +311,23 @@ static void stats_table(render *w)
         put(w->b, etd);
         for (int k = 0; k < 2; k++) {
             int c = k == 0 ? s->high_c : s->avg_c;
-            putf(w->b, "%s%s", td, up ? "<A HREF=\"" : "<a href=\"");
+            put(w->b, td);
+            put(w->b, up ? "<A HREF=\"" : "<a href=\"");
             if (m->v & V(PG_V_ABS_HREFS))
                 put(w->b, DEFAULT_ROOT SYSTEM_PATH);
             stat_href(w->b, m, s, k, href_amp(m));
-            putf(w->b, "\">%d.%02d%s%s", c / 100, c % 100, up ? "</A>" : "</a>", etd);
+            put(w->b, "\">");
+            put_cents(w->b, c);
+            put(w->b, up ? "</A>" : "</a>");
+            put(w->b, etd);
         }
-        if (!s->bad)
-            putf(w->b, "%s%s%d%s", td, nb && chance(&w->look, 200) ? "&nbsp;" : "", s->times, etd);
+        if (!s->bad) {
+            put(w->b, td);
+            if (nb && chance(&w->look, 200))
+                put(w->b, "&nbsp;");
+            put_long(w->b, s->times);
+            put(w->b, etd);
+        }
         put(w->b, up ? "</TR>" : "</tr>");
     }
     put(w->b, "</table>");
@@ -294,12 +342,12 @@ static void upcoming_table(render *w, rng *r)
     putf(w->b, " %s</strong></td></tr><tr><td>&nbsp;&nbsp;&nbsp;",
          PICK(r, dm_pagegen_meet_words, dm_pagegen_nmeet_words));
     event_name(w, r, 30);
+    int event = 10 * between(r, 1, 99), meet = between(r, 13000, 14000);
     putf(w->b,
          "</td><td>&nbsp;</td><td><a "
          "href=\"divesheetext.php?meetnum=%d%seventnum=%d%sdvrnum=%u\">Dive "
          "Sheet</a></td></tr></table>",
-         between(r, 13000, 14000), href_amp(w->m), 10 * between(r, 1, 99), href_amp(w->m),
-         (unsigned)w->m->id);
+         meet, href_amp(w->m), event, href_amp(w->m), (unsigned)w->m->id);
 }
 
 static const char head[] =

@@ -59,6 +59,30 @@ static inline void putf(pagegen_buf *b, const char *fmt, ...)
         putn(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+static inline void put_long(pagegen_buf *b, long v) /* printf's %ld, without printf */
+{
+    char t[24];
+    int n = 0;
+    unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+    do {
+        t[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[n++] = '-';
+    buf_grow(b, (size_t)n);
+    while (n)
+        b->data[b->len++] = t[--n];
+    b->data[b->len] = '\0';
+}
+
+static inline void put_cents(pagegen_buf *b, int c) /* 1234 -> "12.34" */
+{
+    char t[4] = {'.', (char)('0' + c % 100 / 10), (char)('0' + c % 10), 0};
+    put_long(b, c / 100);
+    putn(b, t, 3);
+}
+
 /* ---- random numbers (splitmix64) ----------------------------------------------------- */
 
 typedef struct rng {
