@@ -2,14 +2,19 @@
 """tests/sh/repl.py: drives the dmhost REPL through a pseudo-terminal, as a person would:
 expressions, pretty-printed tables (sorted keys, cycles), multi-line input, HTTP at the
 prompt, errors, Ctrl-C interrupting a sleeping line and a busy loop, Ctrl-D to exit.
-usage: repl.py DMHOST BASE_URL"""
+usage: repl.py DMHOST BASE_URL [--helpers]
+With --helpers it checks the diver helpers instead (profile/explain/rating/site; BASE_URL is
+a page server serving tests/fixtures/profiles, given to the REPL as DM_DIVEMEETS_URL)."""
 import os, pty, select, sys, time
 
 dmhost, base = sys.argv[1], sys.argv[2]
+helpers_mode = len(sys.argv) > 3 and sys.argv[3] == "--helpers"
 pid, fd = pty.fork()
 if pid == 0:
     os.environ["HOME"] = os.environ.get("TMPDIR", "/tmp")
     os.environ["TERM"] = "dumb"
+    if helpers_mode:
+        os.environ["DM_DIVEMEETS_URL"] = base
     os.execv(dmhost, [dmhost])
 
 buf = b""
@@ -43,8 +48,39 @@ def step(text, expect, timeout=10.0):
     read_until(expect, timeout)
     checks += 1
 
+def helper_checks():
+    """The diver helpers at the prompt: output, one-line failures, the REPL keeps going."""
+    global checks
+    step("help()\n", "rating(x)")
+    step(f"site() == '{base}'\n", "true\r\n")
+    step("profile(900001)\n", "<profile 654321 Avery Q Testdiver: 3 stats rows>")
+    step("rating(900001)\n", "total       = springboard + platform = 85.79 + 72.97 = 158.76")
+    step("explain(900001, '2026-12-02')\n", "eligible by fina_age: FINA age 17 is within 14-18")
+    step("explain(900002, '2020-01-01')\n", "decided by: no rule matched")
+    step("r = profile('tests/fixtures/profiles/900014.html')\n", "Pat Coachman")
+    step("r.info.fina_age\n", "19\r\n")
+    for line, expect in [
+        ("profile(900018)\n", "blocked: the site answered with a bot-protection page (HTTP 403)"),
+        ("rating('/nonexistent/x.html')\n", "rating: cannot read /nonexistent/x.html"),
+        ("explain(900001, 'someday')\n", 'explain: bad date "someday"'),
+    ]:
+        send(line)
+        seen = read_until(expect)
+        seen += read_until("> ")
+        assert "traceback" not in seen and ".lua:" not in seen, f"not one clear line:\n{seen}"
+        checks += 1
+    step("'still here'\n", '"still here"')
+
 read_until("help() for help")
 read_until("> ")
+if helpers_mode:
+    helper_checks()
+    send("\x04")
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code == 0, f"exit code {code}"
+    print(f"repl helpers: {checks + 1} passed, 0 failed")
+    sys.exit(0)
 step("1+1\n", "2\r\n")
 step("{b = 1, a = {c = 2}, 'x'}\n", '"x",\r\n  a = {\r\n    c = 2,\r\n  },\r\n  b = 1,\r\n}')
 step("local t = {}; t.self = t; return t\n", "<cycle")
