@@ -428,14 +428,20 @@ char *dm_divemeets_resolve_url(const char *site_root, const char *href)
 #define MAX_WARNINGS 64
 
 typedef struct {
+    const char *raw; /* the original value, entities not decoded */
+    size_t len;
+    const char *pos; /* where the replacement starts in the buffer gumbo parses */
+} href_ref;
+
+typedef struct {
     dm_profile *out;
     const char *site_root;
     int oom;
     dm_arena scratch; /* gumbo's memory for one fragment */
     size_t warn_dropped;
-    int gumbo_only;     /* testing: no href shortcut */
-    const char **hrefs; /* raw href values taken out of the stats fragment (scratch) */
-    size_t *href_lens, nhrefs, hrefs_cap;
+    int gumbo_only;  /* testing: no href shortcut */
+    href_ref *hrefs; /* href values taken out of the stats fragment (scratch) */
+    size_t nhrefs, hrefs_cap;
 } parse_ctx;
 
 static void warn(parse_ctx *cx, const char *fmt, ...)
@@ -547,7 +553,6 @@ static int parse_decimal(const char *s, size_t n, double *v)
 static void scratch_reset(parse_ctx *cx)
 {
     cx->hrefs = NULL;
-    cx->href_lens = NULL;
     cx->nhrefs = cx->hrefs_cap = 0;
     arena_release(&cx->scratch);
 }
@@ -617,147 +622,202 @@ static size_t href_decode(const char *v, size_t n, char *out)
     return o;
 }
 
-static int push_href(parse_ctx *cx, const char *v, size_t n)
+static int push_href(parse_ctx *cx, const char *v, size_t n, const char *pos)
 {
     if (cx->nhrefs == cx->hrefs_cap) {
         size_t cap = cx->hrefs_cap ? cx->hrefs_cap * 2 : 64;
-        const char **h = arena_alloc(&cx->scratch, cap * sizeof *h);
-        size_t *l = arena_alloc(&cx->scratch, cap * sizeof *l);
-        if (h == NULL || l == NULL)
+        href_ref *h = arena_alloc(&cx->scratch, cap * sizeof *h);
+        if (h == NULL)
             return -1;
-        if (cx->nhrefs) {
+        if (cx->nhrefs)
             memcpy(h, cx->hrefs, cx->nhrefs * sizeof *h);
-            memcpy(l, cx->href_lens, cx->nhrefs * sizeof *l);
-        }
         cx->hrefs = h;
-        cx->href_lens = l;
         cx->hrefs_cap = cap;
     }
-    cx->hrefs[cx->nhrefs] = v;
-    cx->href_lens[cx->nhrefs++] = n;
+    cx->hrefs[cx->nhrefs++] = (href_ref){v, n, pos};
     return 0;
 }
 
-/* Copies b[0,n) to a new scratch buffer with href values replaced; NULL cancels the shortcut
- * (or means out of memory, which the caller notices again). */
+static int ci_eq(const char *s, size_t n, const char *lower_word)
+{
+    size_t m = strlen(lower_word);
+    if (m != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)s[i]) != (unsigned char)lower_word[i])
+            return 0;
+    return 1;
+}
+
+/* Elements whose content the tokenizer does not read as tags. */
+static int raw_text_tag(const char *s, size_t n)
+{
+    static const char *const raw[] = {"script", "style",   "textarea", "title",    "xmp",
+                                      "iframe", "noembed", "noframes", "noscript", "plaintext"};
+    for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++)
+        if (ci_eq(s, n, raw[i]))
+            return 1;
+    return 0;
+}
+
+/* Copies b[0,n) to a new scratch buffer with the first href value of every <a> replaced by
+ * dm:N. It tokenizes every tag the way HTML5 does for well-formed markup (attribute quoting
+ * included, so text inside another attribute is never taken for a tag) and gives up (NULL)
+ * on anything where a simplified tokenizer could disagree with gumbo: comments, doctypes,
+ * raw-text elements, a tag cut by the end, odd attribute syntax. */
 static char *shorten_hrefs(parse_ctx *cx, const char *b, size_t n, size_t *outlen)
 {
-    char *out = arena_alloc(&cx->scratch, n * 2 + 64);
+    size_t cap = n * 2 + 64;
+    char *out = arena_alloc(&cx->scratch, cap);
     if (out == NULL)
         return NULL;
     size_t o = 0, i = 0;
     cx->nhrefs = 0;
+#define EMIT(src, len)                                                                             \
+    do {                                                                                           \
+        if (o + (len) + 40 > cap)                                                                  \
+            return NULL;                                                                           \
+        memcpy(out + o, (src), (len));                                                             \
+        o += (len);                                                                                \
+    } while (0)
     while (i < n) {
         const char *lt = memchr(b + i, '<', n - i);
         size_t p = lt ? (size_t)(lt - b) : n;
-        memcpy(out + o, b + i, p - i);
-        o += p - i;
+        EMIT(b + i, p - i);
         i = p;
         if (i >= n)
             break;
-        if (!(i + 2 < n && (b[i + 1] == 'a' || b[i + 1] == 'A') &&
-              is_space((unsigned char)b[i + 2]))) {
-            out[o++] = b[i++];
+        size_t j = i + 1;
+        if (j >= n)
+            return NULL;
+        if (b[j] == '!' || b[j] == '?')
+            return NULL; /* comment, doctype, CDATA, bogus comment */
+        int end_tag = b[j] == '/';
+        if (end_tag)
+            j++;
+        if (j >= n)
+            return NULL;
+        if (!((b[j] >= 'a' && b[j] <= 'z') || (b[j] >= 'A' && b[j] <= 'Z'))) {
+            if (end_tag)
+                return NULL; /* "</>" and "</ x" are odd cases */
+            EMIT(b + i, 1);  /* a literal '<' */
+            i++;
             continue;
         }
-        /* an <a ...> tag: copy attributes, swapping the first href value */
-        size_t j = i + 2;
-        int done = 0;
-        memcpy(out + o, b + i, 2);
-        o += 2;
-        while (j < n && !done) {
+        size_t ns = j;
+        while (j < n && !is_space((unsigned char)b[j]) && b[j] != '/' && b[j] != '>') {
+            if (b[j] == '<' || b[j] == '"' || b[j] == '\'' || b[j] == '=')
+                return NULL;
+            j++;
+        }
+        if (!end_tag && raw_text_tag(b + ns, j - ns))
+            return NULL;
+        int is_a = !end_tag && j - ns == 1 && lower((unsigned char)b[ns]) == 'a';
+        int href_done = 0;
+        EMIT(b + i, j - i);
+        /* attributes */
+        for (;;) {
             size_t ws = j;
             while (j < n && (is_space((unsigned char)b[j]) || b[j] == '/'))
                 j++;
-            memcpy(out + o, b + ws, j - ws);
-            o += j - ws;
+            EMIT(b + ws, j - ws);
             if (j >= n)
                 return NULL;
             if (b[j] == '>') {
-                out[o++] = '>';
+                EMIT(b + j, 1);
                 j++;
                 break;
             }
-            size_t ns = j;
+            size_t an = j;
             while (j < n && !is_space((unsigned char)b[j]) && b[j] != '/' && b[j] != '>' &&
                    b[j] != '=') {
                 if (b[j] == '"' || b[j] == '\'' || b[j] == '<')
                     return NULL;
                 j++;
             }
-            int href = j - ns == 4 && ci_find(b + ns, 4, 0, "href") == 0;
-            memcpy(out + o, b + ns, j - ns);
-            o += j - ns;
-            size_t eq = j;
+            if (j == an)
+                return NULL; /* a name starting with '=' */
+            int href = is_a && !href_done && ci_eq(b + an, j - an, "href");
+            EMIT(b + an, j - an);
+            size_t aw = j;
             while (j < n && is_space((unsigned char)b[j]))
                 j++;
-            if (j >= n || b[j] != '=') { /* attribute without a value */
-                memcpy(out + o, b + eq, j - eq);
-                o += j - eq;
+            if (j >= n)
+                return NULL;
+            if (b[j] != '=') { /* no value; the spaces go out as they came */
+                EMIT(b + aw, j - aw);
+                if (href)
+                    href_done = 1;
                 continue;
             }
             j++;
             while (j < n && is_space((unsigned char)b[j]))
                 j++;
+            if (j >= n || b[j] == '>')
+                return NULL;
+            EMIT(b + aw, 0);
             out[o++] = '=';
-            size_t vs, ve;
+            size_t vs, ve, next;
             char q = 0;
-            if (j < n && (b[j] == '"' || b[j] == '\'')) {
-                q = b[j++];
-                const char *qe = memchr(b + j, q, n - j);
+            if (b[j] == '"' || b[j] == '\'') {
+                q = b[j];
+                const char *qe = memchr(b + j + 1, q, n - j - 1);
                 if (qe == NULL)
                     return NULL;
-                vs = j;
+                vs = j + 1;
                 ve = (size_t)(qe - b);
-                j = ve + 1;
+                next = ve + 1;
             } else {
                 vs = j;
-                while (j < n && !is_space((unsigned char)b[j]) && b[j] != '>')
+                while (j < n && !is_space((unsigned char)b[j]) && b[j] != '>') {
+                    if (b[j] == '"' || b[j] == '\'' || b[j] == '<' || b[j] == '=' || b[j] == '`')
+                        return NULL;
                     j++;
-                ve = j;
-                if (ve == vs)
-                    return NULL;
+                }
+                ve = next = j;
             }
+            const char *pos = out + o;
+            if (q)
+                out[o++] = q;
             if (href) {
+                href_done = 1;
                 if (href_decode(b + vs, ve - vs, NULL) == SIZE_MAX)
                     return NULL;
-                if (push_href(cx, b + vs, ve - vs) < 0)
+                if (push_href(cx, b + vs, ve - vs, pos) < 0)
                     return NULL;
-                o += (size_t)snprintf(out + o, 32, "\"dm:%zu\"", cx->nhrefs - 1);
-                href = 0;
+                o += (size_t)snprintf(out + o, 32, "dm:%zu", cx->nhrefs - 1);
             } else {
-                if (q)
-                    out[o++] = q;
-                memcpy(out + o, b + vs, ve - vs);
-                o += ve - vs;
-                if (q)
-                    out[o++] = q;
+                EMIT(b + vs, ve - vs);
             }
-            if (o + 64 > n * 2) /* keep well inside the buffer */
-                return NULL;
+            if (q)
+                out[o++] = q;
+            j = next;
         }
         i = j;
     }
+#undef EMIT
     out[o] = '\0';
     *outlen = o;
     return out;
 }
 
-/* The href of a link, decoded: the original value or the shortcut's side-table entry. */
-static const char *link_href(parse_ctx *cx, const char *v)
+/* The href of a link, decoded: the original value, or the shortcut's side-table entry when
+ * the attribute is one the shortcut wrote (checked by its position in the buffer). */
+static const char *link_href(parse_ctx *cx, const GumboAttribute *a)
 {
+    const char *v = a->value;
     if (cx->nhrefs == 0 || strncmp(v, "dm:", 3) != 0)
         return v;
     char *end;
     unsigned long k = strtoul(v + 3, &end, 10);
-    if (*end != '\0' || k >= cx->nhrefs)
+    if (*end != '\0' || k >= cx->nhrefs || cx->hrefs[k].pos != a->original_value.data)
         return v;
-    char *out = arena_alloc(&cx->scratch, cx->href_lens[k] + 1);
+    char *out = arena_alloc(&cx->scratch, cx->hrefs[k].len + 1);
     if (out == NULL) {
         cx->oom = 1;
         return "";
     }
-    size_t len = href_decode(cx->hrefs[k], cx->href_lens[k], out);
+    size_t len = href_decode(cx->hrefs[k].raw, cx->hrefs[k].len, out);
     out[len == SIZE_MAX ? 0 : len] = '\0';
     return out;
 }
@@ -1188,7 +1248,7 @@ static GumboNode *first_link(parse_ctx *cx, GumboNode *cell, const char **href)
         if (is_elem(n, GUMBO_TAG_A)) {
             GumboAttribute *a = gumbo_get_attribute(&n->v.element.attributes, "href");
             if (a != NULL) {
-                *href = link_href(cx, a->value);
+                *href = link_href(cx, a);
                 return n;
             }
         }
