@@ -14,6 +14,7 @@
 
 #define FIXTURES "tests/fixtures/profiles"
 #define CRASHERS "tests/fuzz/crashers"
+#define CORPUS   "tests/fuzz/corpus"
 #define SYS      "https://secure.meetcontrol.com/divemeets/system/"
 
 static char *read_file(const char *path, size_t *len)
@@ -373,9 +374,10 @@ static void test_bad_input(void)
     }
 }
 
-static void test_crashers(void)
+/* Replays every file of a directory (fuzz crashers, the seed corpus) through all parse paths. */
+static void replay_dir(const char *dir)
 {
-    DIR *d = opendir(CRASHERS);
+    DIR *d = opendir(dir);
     if (d == NULL)
         return;
     struct dirent *e;
@@ -384,7 +386,7 @@ static void test_crashers(void)
             continue;
         char path[512];
         size_t n;
-        snprintf(path, sizeof path, CRASHERS "/%s", e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         char *s = read_file(path, &n);
         if (s == NULL)
             continue;
@@ -404,6 +406,7 @@ int main(void)
     test_example_page();
     test_fixtures();
     test_bad_input();
-    test_crashers();
+    replay_dir(CRASHERS);
+    replay_dir(CORPUS);
     return CHECK_DONE();
 }
