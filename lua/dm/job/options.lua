@@ -148,13 +148,20 @@ function M.parse(argv, job)
   end
   if given.event then
     local ev, err = json.decode(given.event)
-    if type(ev) ~= "table" then return nil, "--event must be a JSON object: " .. tostring(err) end
-    for _, k in ipairs({"start_index", "end_index"}) do
-      if ev[k] ~= nil then
-        local cv, why = convert("index", ev[k])
-        if cv == nil then return nil, string.format("--event %s %s", k, why) end
-        opts[k] = cv
+    if type(ev) ~= "table" or json.is_array(ev) then
+      return nil, "--event must be a JSON object like " ..
+        '{"start_index":"25000","end_index":"150000"}' .. (err and (": " .. err) or "")
+    end
+    for k in pairs(ev) do
+      if k ~= "start_index" and k ~= "end_index" then
+        return nil, string.format("--event has an unknown key %q", tostring(k))
       end
+    end
+    for _, k in ipairs({"start_index", "end_index"}) do
+      if ev[k] == nil then return nil, string.format("--event needs %s", k) end
+      local cv, why = convert("index", ev[k])
+      if cv == nil then return nil, string.format("--event %s %s", k, why) end
+      opts[k] = cv
     end
   end
   for k, v in pairs(given) do opts[k] = v end
