@@ -38,7 +38,7 @@ typedef struct {
     long times;
 } dm_dive_stat;
 
-typedef struct dm_arena dm_arena;
+typedef struct dm_arena dm_arena; /* htmlfrag.h */
 
 typedef struct {
     dm_profile_kind kind;
@@ -88,12 +88,5 @@ int dm_divemeets_split_name(const char *name, char **first, char **last);
 
 /* Resolve an href against <site_root>/divemeets/system/ (once; absolute hrefs kept). */
 char *dm_divemeets_resolve_url(const char *site_root, const char *href);
-
-/* A whole gumbo parse for dm.html, in its own arena (freed at once: no recursive teardown, so
- * deep trees are fine). The input is copied and repaired to UTF-8 (dm_divemeets_to_utf8).
- * Returns the GumboOutput, or NULL when out of memory; release with dm_html_free. */
-struct GumboInternalOutput;
-struct GumboInternalOutput *dm_html_parse(const char *s, size_t len, dm_arena **arena);
-void dm_html_free(dm_arena *arena);
 
 #endif

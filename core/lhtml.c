@@ -4,7 +4,7 @@
  * alive through their user value. Lua sees: parse(html) -> Document; doc:select(tag [, attr
  * [, value]]), doc:root(), doc:close(); node.tag, node:text(), node:attr(name),
  * node:attrs(), node:children(), node:parent(), node:select(...). */
-#include "divemeets.h"
+#include "htmlfrag.h"
 
 #include <ctype.h>
 #include <gumbo.h>

@@ -6,7 +6,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${DM_BENCH_OUT:-/tmp/dm_bench_parse}
 cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -DNDEBUG -Wall -Wextra -I$root/core"
-srcs="$root/tests/bench/bench_parse.c $root/core/divemeets.c"
+srcs="$root/tests/bench/bench_parse.c $root/core/divemeets.c $root/core/htmlfrag.c"
 if [ -f "$root/core/rating.c" ] && [ -f "$root/core/divetable.c" ]; then
   cflags="$cflags -DDM_BENCH_RATING"
   srcs="$srcs $root/core/rating.c $root/core/divetable.c"

@@ -13,7 +13,7 @@ bin=$work/fuzz_divemeets
 mkdir -p "$work/corpus"
 clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$root/core" -I"$root/tests/c" -o "$bin" \
-  "$root/tests/fuzz/fuzz_divemeets.c" "$root/core/divemeets.c" -lgumbo
+  "$root/tests/fuzz/fuzz_divemeets.c" "$root/core/divemeets.c" "$root/core/htmlfrag.c" -lgumbo
 cp "$root"/tests/fuzz/corpus/* "$work/corpus/" 2>/dev/null || true
 for f in "$root"/tests/fixtures/profiles/*.html; do
   cp "$f" "$work/corpus/fixture-$(basename "$f")"
