@@ -104,6 +104,21 @@ local function merged(opts)
   return o
 end
 
+-- With DMHOST_LOOPBACK_ONLY set (the test suite sets it), only 127.0.0.0/8, localhost and
+-- [::1] may be reached: a test can never send traffic to a real site by mistake. (A URL
+-- whose host part is malformed is left to libcurl, which refuses it as bad_url.)
+local loopback_only = os.getenv("DMHOST_LOOPBACK_ONLY")
+loopback_only = loopback_only ~= nil and loopback_only ~= "" and loopback_only ~= "0"
+
+local function is_loopback(url)
+  local hostpart = url:match("^%a[%w+.-]*://([^/?#]*)") or ""
+  hostpart = hostpart:gsub("^.*@", "")
+  if hostpart:match("^%[::1%]") then return true end
+  local name = hostpart:gsub(":%d*$", ""):lower()
+  return name == "localhost" or name:match("^127%.%d+%.%d+%.%d+$") ~= nil
+end
+M._is_loopback = is_loopback
+
 local function attempt(o)
   return task.await(function(cb) return core.request(o, cb) end)
 end
@@ -116,6 +131,14 @@ function M.request(opts)
   if not task.is_task() then error("dm.http must be called from a task (dm.task.spawn)", 2) end
   local o = merged(opts)
   local stats = M.stats
+  local host_ok = o.url:match("^%a[%w+.-]*://[%w.:@%[%]-]+[/?#]")
+    or o.url:match("^%a[%w+.-]*://[%w.:@%[%]-]+$")
+  if loopback_only and host_ok and not is_loopback(o.url) then
+    stats.requests = stats.requests + 1
+    stats.failures = stats.failures + 1
+    return nil, "forbidden: DMHOST_LOOPBACK_ONLY allows only loopback hosts (" .. o.url .. ")",
+      "forbidden"
+  end
   stats.requests = stats.requests + 1
   local tries = 0
   while true do

@@ -214,6 +214,19 @@ describe("dm.http", function()
     assert.matches("from a task", err)
   end)
 
+  it("knows loopback URLs (DMHOST_LOOPBACK_ONLY guards the tests)", function()
+    assert.is_true(http._is_loopback("http://127.0.0.1:8080/x"))
+    assert.is_true(http._is_loopback("https://localhost/"))
+    assert.is_true(http._is_loopback("http://[::1]:80/"))
+    assert.is_false(http._is_loopback("https://secure.meetcontrol.com/divemeets/"))
+    assert.is_false(http._is_loopback("http://127.0.0.1.evil.com/"))
+    if os.getenv("DMHOST_LOOPBACK_ONLY") == "1" then
+      local r, _, code = http.get("https://secure.meetcontrol.com/")
+      assert.is_nil(r)
+      assert.equal("forbidden", code)
+    end
+  end)
+
   it("parses Retry-After forms", function()
     assert.equal(3000, http._retry_after_ms("3"))
     assert.is_nil(http._retry_after_ms("soon"))
