@@ -27,41 +27,64 @@ function M.fetch_one(id, ctx)
   return rec
 end
 
--- Kind codes in a compact per-id array (memory stays small for 125,000 ids).
+-- Kind codes (1-4) and the eligible flag (8), packed 4 bits per id, 16 ids per integer, so the
+-- per-id state of 125,000 ids takes about 60 KB (memory stays flat as the range grows).
 local KIND_CODE = {profile = 1, no_profile = 2, blocked = 3, error = 4}
 M.KIND_CODE = KIND_CODE
+local ELIGIBLE_BIT = 8
+
+local function packed_get(t, i) -- i >= 0
+  return ((t[(i >> 4) + 1] or 0) >> ((i & 15) << 2)) & 15
+end
+
+local function packed_set(t, i, v)
+  local slot, sh = (i >> 4) + 1, (i & 15) << 2
+  t[slot] = ((t[slot] or 0) & ~(15 << sh)) | (v << sh)
+end
 
 -- run(ctx) -> summary. ctx: state, date, first, last, resume, concurrency, checker,
 -- site_root, http. Journals every id of first..last; with resume, ids already classified
 -- as profile or no_profile in the journal are not fetched again (errors are retried).
+-- No per-id list is built: workers take the next id from a counter.
 function M.run(ctx)
   local state, date = ctx.state, ctx.date
   local first, last = ctx.first, ctx.last
-  local done = {}
+  local done = {} -- resume: 1 bit per id already final (packed_* with values 0/1)
   local resumed = 0
   if ctx.resume then
     state:each_journal(date, function(rec)
       local final = rec.kind == "profile" or rec.kind == "no_profile"
       if final and rec.id >= first and rec.id <= last then
-        if not done[rec.id - first + 1] then resumed = resumed + 1 end
-        done[rec.id - first + 1] = true
+        local i = rec.id - first
+        if packed_get(done, i) == 0 then
+          resumed = resumed + 1
+          packed_set(done, i, 1)
+        end
       end
     end)
     log.info("resuming the scan", {date = date, already_done = resumed})
   end
   local journal = assert(state:open_journal(date, ctx.resume))
-  local todo = {}
-  for id = first, last do
-    if not done[id - first + 1] then todo[#todo + 1] = id end
-  end
-  done = nil -- luacheck: ignore 311 (free it before the long part)
   local total = last - first + 1
   local progress = log.progress(total, {label = "scan", every_n = 500})
   if resumed > 0 then progress:tick(resumed) end
-  task.map(todo, {limit = ctx.concurrency}, function(id)
-    local rec = M.fetch_one(id, ctx)
-    journal:append(rec)
-    progress:tick(1)
+  local next_id = first
+  local function take()
+    while next_id <= last do
+      local id = next_id
+      next_id = id + 1
+      if resumed == 0 or packed_get(done, id - first) == 0 then return id end
+    end
+    return nil
+  end
+  local workers = {}
+  for w = 1, math.max(1, math.min(ctx.concurrency, total - resumed)) do workers[w] = w end
+  task.map(workers, {limit = #workers}, function()
+    for id in take do
+      local rec = M.fetch_one(id, ctx)
+      journal:append(rec)
+      progress:tick(1)
+    end
   end)
   journal:close()
   progress:done()
@@ -71,21 +94,22 @@ end
 -- summarize(state, date, first, last) -> summary from the journal (the last line of an id
 -- wins): counts per kind, eligible ids ascending, failed and blocked ids.
 function M.summarize(state, date, first, last)
-  local kind_of, eligible = {}, {}
+  local codes = {}
   state:each_journal(date, function(rec)
     if rec.id >= first and rec.id <= last then
-      local i = rec.id - first + 1
-      kind_of[i] = KIND_CODE[rec.kind] or KIND_CODE.error
-      eligible[i] = rec.eligible or nil
+      local code = KIND_CODE[rec.kind] or KIND_CODE.error
+      if rec.eligible then code = code | ELIGIBLE_BIT end
+      packed_set(codes, rec.id - first, code)
     end
   end)
   local s = {scanned = last - first + 1, by_kind = {profile = 0, no_profile = 0, blocked = 0,
     error = 0, missing = 0}, eligible_ids = {}, failed_ids = {}, blocked_ids = {}}
-  for i = 1, last - first + 1 do
-    local id, k = first + i - 1, kind_of[i]
+  for i = 0, last - first do
+    local id, code = first + i, packed_get(codes, i)
+    local k = code & 7
     if k == KIND_CODE.profile then
       s.by_kind.profile = s.by_kind.profile + 1
-      if eligible[i] then s.eligible_ids[#s.eligible_ids + 1] = id end
+      if code & ELIGIBLE_BIT ~= 0 then s.eligible_ids[#s.eligible_ids + 1] = id end
     elseif k == KIND_CODE.no_profile then
       s.by_kind.no_profile = s.by_kind.no_profile + 1
     elseif k == KIND_CODE.blocked then

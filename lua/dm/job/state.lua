@@ -34,9 +34,7 @@ function State:metrics_path() return self:path("metrics.jsonl") end
 
 -- write_list(date, ids) -> true | nil, msg: one id per line, ascending, atomically.
 function State:write_list(date, ids)
-  local lines = {}
-  for i, id in ipairs(ids) do lines[i] = tostring(id) end
-  local body = #lines > 0 and table.concat(lines, "\n") .. "\n" or ""
+  local body = #ids > 0 and table.concat(ids, "\n") .. "\n" or "" -- integers concat as digits
   return fs.write_atomic(self:list_path(date), body)
 end
 
@@ -46,15 +44,23 @@ function State:read_list(date)
   local path = self:list_path(date)
   local f, err = io.open(path, "rb")
   if not f then return nil, "cannot read the id list: " .. err end
-  local ids, bad, seen = {}, {}, {}
-  local n = 0
+  local ids, bad = {}, {}
+  local seen -- duplicates: only built once the file is not strictly ascending (ours always is)
+  local n, prev = 0, 0
   for line in f:lines() do
     n = n + 1
     local s = line:gsub("^%s+", ""):gsub("%s+$", "")
     if s ~= "" then
       local id = s:match("^%d+$") and math.tointeger(tonumber(s))
       if id and id > 0 then
-        if not seen[id] then
+        if not seen and id <= prev then
+          seen = {}
+          for _, x in ipairs(ids) do seen[x] = true end
+        end
+        if id > prev then prev = id end
+        if not seen then
+          ids[#ids + 1] = id
+        elseif not seen[id] then
           seen[id] = true
           ids[#ids + 1] = id
         end
