@@ -8,6 +8,7 @@ local http = require "dm.http"
 local json = require "dm.json"
 local log = require "dm.log"
 local rules = require "dm.rules"
+local rating = require "dm.rating"
 local options = require "dm.job.options"
 local statemod = require "dm.job.state"
 local scan = require "dm.job.scan"
@@ -22,7 +23,7 @@ local function now_s() return host.now() / 1000 end
 
 -- The summary printed on stderr at the end.
 local function summary_lines(rep)
-  local out = {string.format("%s %s run for %s: %s (%.1f s)", rep.job, rep.dry_run and "dry"
+  local out = {string.format("%s %srun for %s: %s (%.1f s)", rep.job, rep.dry_run and "dry "
     or "", rep.run_date, rep.ok and "OK" or "FAILED", rep.duration_s)}
   local s = rep.scan
   if s then
@@ -84,9 +85,21 @@ function M.main(job, argv)
     start_index = opts.start_index, end_index = opts.end_index, ok = false,
     failed_ids = {}, state_dir = state.dir}
 
+  -- A mistake in a rules file (or the linked-ids file) is the analyst's: one line naming the
+  -- file, no traceback, and found before any request (the rating rules too, which dm.rating
+  -- would otherwise load lazily, after the whole scan).
+  local function rules_step(fn, ...)
+    local res = table.pack(pcall(fn, ...))
+    if not res[1] then error({reason = tostring(res[2]):gsub("\n.*", "")}, 0) end
+    return table.unpack(res, 2, res.n)
+  end
+
   local ok, perr = xpcall(function()
-    ctx.checker = rules.eligibility(opts.run_date)
-    ctx.filter = rules.filters{state_dir = state.dir}
+    ctx.checker = rules_step(rules.eligibility, opts.run_date)
+    ctx.filter = rules_step(rules.filters, {state_dir = state.dir})
+    if job ~= "scan" then
+      rules_step(function() rating.policy() rating.dd("101A", 1) end)
+    end
     log.info(job .. " run", {date = opts.run_date, state_dir = state.dir,
       site = opts.divemeets_url, first = opts.start_index, last = opts.end_index})
 
