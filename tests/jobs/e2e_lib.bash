@@ -2,7 +2,9 @@
 # temporary folder, page servers on 127.0.0.1 port 0 (bounded by --max-seconds, killed at
 # exit), running a job with its output captured, and pass/fail bookkeeping.
 # Source it from a test script run by ctest (cwd = the source root; env DMHOST, DM_BUILD_DIR).
+# shellcheck disable=SC2034  # DATE, URL, RC are for the scripts that source this
 set -u
+export DMHOST_LOOPBACK_ONLY=1 # as under ctest: no request can leave 127.0.0.1
 DMHOST=$(readlink -f "${DMHOST:-build/dmhost}")
 BUILD=$(readlink -f "${DM_BUILD_DIR:-$(dirname "$DMHOST")}")
 PAGESERVER="$BUILD/tests/support/pageserver"
@@ -17,7 +19,7 @@ e2e_cleanup() {
   local p
   for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${server_pids[@]}"; do wait "$p" 2>/dev/null; done
-  [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+  if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap e2e_cleanup EXIT
 
@@ -43,8 +45,8 @@ start_server() {
   "$PAGESERVER" --port 0 --port-file "$tmp/$name.port" --max-seconds 300 \
     --log "$tmp/$name.log" "$@" >"$tmp/$name.out" 2>&1 &
   server_pids+=($!)
-  local i
-  for i in $(seq 200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
+  local _
+  for _ in $(seq 200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
   if [ ! -s "$tmp/$name.port" ]; then
     echo "cannot start the page server $name"; cat "$tmp/$name.out"; exit 1
   fi

@@ -15,7 +15,7 @@ LAST=27999
 DATE3=2027-12-02
 S=$tmp/s
 mkdir -p "$S"
-common=(--start-index $FIRST --end-index $LAST --rate 0 --concurrency 64 --state-dir "$S")
+common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 64 --state-dir "$S")
 sql() { sqlite3 -separator ' ' "$S/dmhost.sqlite" "$1"; }
 row_of() { dump_rows "$S/dmhost.sqlite" | awk -F'\t' -v id="$1" '$1 == id'; }
 

@@ -10,7 +10,7 @@ LAST=28999
 N=$((LAST - FIRST + 1))
 S=$tmp/s
 J=$S/.scan-$DATE.journal
-common=(--start-index $FIRST --end-index $LAST --rate 0 --concurrency 32 --date $DATE)
+common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 32 --date "$DATE")
 
 start_server slow --latency-ms 20
 oracle exp "$URL" $FIRST $LAST $DATE

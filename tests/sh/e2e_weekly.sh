@@ -17,8 +17,8 @@ start_server a
 oracle exp "$URL" $FIRST $LAST $DATE
 nrows=$(jqr "$tmp/exp.json" .rows)
 neligible=$(jqr "$tmp/exp.json" .eligible)
-common=(--start-index $FIRST --end-index $LAST --divemeets-url "$URL" --rate 0
-  --concurrency 32 --date $DATE)
+common=(--start-index "$FIRST" --end-index "$LAST" --divemeets-url "$URL" --rate 0
+  --concurrency 32 --date "$DATE")
 
 # ---- 1. weekly ---------------------------------------------------------------------------
 S=$tmp/s1
