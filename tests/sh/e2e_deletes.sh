@@ -116,4 +116,27 @@ check_eq "run3 new class created with _version 1" "" "$(for id in $newc; do
   sql "select id from DiveMeetsDiver where id = '$id' and (_version <> 1 or _deleted <> 0)"; done)"
 check_eq "run3 metric" 0 "$(tail -n1 "$S/metrics.jsonl" | jq .value)"
 
+# ---- run 4: too many deletions at once: the run writes and deletes nothing ----------------------
+# 80 records for ids with no profile: more than 10 deletions and more than 20 % of the table
+cp -a "$S" "$tmp/s4"
+S=$tmp/s4
+common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 64 --state-dir "$S")
+{
+  echo "BEGIN;"
+  jq -r '.no_profile_ids[10:90][]' "$tmp/exp0.json" | while read -r id; do
+    echo "INSERT INTO DiveMeetsDiver VALUES ('$id','Gone','Page','M',16,NULL,1.0,0.0,1.0,1,0,0,'2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z');"
+  done
+  echo "COMMIT;"
+} | sqlite3 "$S/dmhost.sqlite"
+live=$(sql "select count(*) from DiveMeetsDiver where _deleted = 0")
+check "run4 80 deletions are above the limits ($live live)" [ $((80 * 5)) -gt "$live" ]
+dump_rows "$S/dmhost.sqlite" >"$tmp/before4.rows"
+run_job r4 weekly "${common[@]}" --divemeets-url "$URL" --date $DATE3
+check_eq "run4 exit code" 1 "$RC"
+check_eq "run4 table untouched" "" "$(dump_rows "$S/dmhost.sqlite" | diff - "$tmp/before4.rows")"
+check "run4 report names the limit" grep -q max_delete_share "$S/reports/$DATE3.json"
+check_eq "run4 report not ok, deleted 0" "false 0" \
+  "$(jq -r '"\(.ok) \(.update.deleted)"' "$S/reports/$DATE3.json")"
+check_eq "run4 metric 1" 1 "$(tail -n1 "$S/metrics.jsonl" | jq .value)"
+
 finish e2e_deletes

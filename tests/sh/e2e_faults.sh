@@ -93,6 +93,32 @@ always_run() {
   stop_server
 }
 
+# update_always NAME -- SERVER_FAULT_OPTS: update.lua alone (it fetches every listed id) with
+# ids failing on every attempt: failed ids reported, their records kept as they are
+update_always() {
+  local name=$1; shift 2
+  start_server "$name" --fault-times -1 "$@"
+  local S=$tmp/s-$name
+  cp -a "$SB" "$S"
+  run_job "$name" update --input-date $DATE --date $DATE --divemeets-url "$URL" --rate 0 \
+    --concurrency 64 --retries 1 --state-dir "$S"
+  faulted_ids "$tmp/$name.log" >"$tmp/$name.faulted"
+  local nf; nf=$(wc -l <"$tmp/$name.faulted")
+  local kept; kept=$(cut -f1 "$tmp/exp.rows" | grep -cxFf "$tmp/$name.faulted")
+  check "$name: some listed ids faulted ($nf), some with a record ($kept)" [ "$kept" -gt 0 ]
+  check_eq "$name exit code" 0 "$RC"
+  check_eq "$name only listed ids fetched, once (twice if faulted)" \
+    "$( (cat "$tmp/exp.list" "$tmp/$name.faulted") | sort -n)" \
+    "$(requested_ids "$tmp/$name.log" | sort -n)"
+  local R=$S/reports/$DATE.json
+  check_eq "$name failed ids = faulted" "$(paste -sd, "$tmp/$name.faulted")" \
+    "$(jq -r '.failed_ids | join(",")' "$R")"
+  check_eq "$name every row kept as is" "" "$(dump_rows "$S/dmhost.sqlite" | diff - "$tmp/base.rows")"
+  check_eq "$name kept_unverified / deleted / unchanged" "$kept 0 $((nrows - kept))" \
+    "$(jq -r '"\(.update.kept_unverified) \(.update.deleted) \(.update.unchanged)"' "$R")"
+  stop_server
+}
+
 # over_run NAME -- SERVER_FAULT_OPTS: too many failures: nothing written, metric 1, exit 1
 over_run() {
   local name=$1; shift 2
@@ -117,6 +143,7 @@ over_run() {
 
 once_run a-5xx-reset-truncate "" -- --fault-5xx 1.5 --fault-reset 1.5 --fault-truncate 1.5
 always_run b-5xx-always "" -- --fault-5xx 1
+update_always b-update-5xx-always -- --fault-5xx 1.5
 over_run c-403-10pct -- --fault-403 10
 over_run c-reset-5pct -- --fault-reset 5
 once_run d-timeout-once "--timeout-ms 1000" -- --fault-timeout 1.5

@@ -56,6 +56,8 @@ check_eq "1 metric" '[{"metric":"StateMachineFailures","value":0,"namespace":"Up
   "$(jq -cs 'map({metric,value,namespace})' "$S/metrics.jsonl")"
 check_eq "1 state dir files" "$(printf '%s\n' divemeets-divers-lists/$DATE.csv dmhost.sqlite \
   metrics.jsonl reports/$DATE.json)" "$(state_files "$S")"
+check "1 periodic progress lines (every 500 ids)" \
+  [ "$(grep -cE '"msg":"scan \[[0-9]+/'$N'\] last 500: ' "$tmp/w1.err")" -ge 5 ]
 check "1 summary line" grep -q "weekly .*run for $DATE: OK" "$tmp/w1.err"
 check_eq "1 single pass: profile requests" $N "$(profile_requests "$tmp/a.log")"
 check_eq "1 single pass: each id once" "$(seq $FIRST $LAST)" "$(requested_ids "$tmp/a.log" | sort -n)"
@@ -143,5 +145,17 @@ check_eq "4c gone record soft-deleted" "2 1" "$(sqlite3 -separator ' ' "$S/dmhos
   "select _version, _deleted from DiveMeetsDiver where id = '$gone'")"
 check_eq "4c others untouched" "$((nrows - 1))" "$(sqlite3 "$S/dmhost.sqlite" \
   "select count(*) from DiveMeetsDiver where _version = 1 and _deleted = 0")"
+
+# (d) update.lua --dry-run: the same, for the stage alone
+sqlite3 "$S3/dmhost.sqlite" "update DiveMeetsDiver set lastName = 'Changed' where id = '$changed'"
+(cd "$S3" && find . -type f | sort | xargs sha256sum) >"$tmp/before3.sha"
+run_job d4d update --input-date $DATE --date $DATE --divemeets-url "$URL" --rate 0 \
+  --concurrency 32 --state-dir "$S3" --dry-run
+check_eq "4d exit code" 0 "$RC"
+check_eq "4d state dir byte for byte unchanged" "" \
+  "$(cd "$S3" && find . -type f | sort | xargs sha256sum | diff - "$tmp/before3.sha")"
+check_eq "4d would update" "$changed" "$(would "$tmp/d4d.err" update)"
+check_eq "4d would create/delete nothing" "" \
+  "$(would "$tmp/d4d.err" create; would "$tmp/d4d.err" delete)"
 
 finish e2e_weekly
