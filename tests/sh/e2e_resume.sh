@@ -26,7 +26,7 @@ for _ in $(seq 1000); do
   sleep 0.01
 done
 kill -KILL $job 2>/dev/null
-wait $job
+wait $job 2>/dev/null
 rc=$?
 check_eq "killed part-way (journal lines $lines)" 137 "$rc"
 sleep 0.3 # let the server answer (and log) what was in flight
@@ -64,5 +64,37 @@ check "same list as uninterrupted" cmp -s "$tmp/u/divemeets-divers-lists/$DATE.c
   "$S/divemeets-divers-lists/$DATE.csv"
 check_eq "same table as uninterrupted" "" "$(diff <(dump_rows "$tmp/u/dmhost.sqlite" | cut -f1-11) \
   <(dump_rows "$S/dmhost.sqlite" | cut -f1-11))"
+
+# ---- a killed run whose journal also holds failed ids (5xx on 3 %, no retries): the resumed
+# run (against a healthy server) fetches those again, and the result is still exact
+S=$tmp/s2
+J=$S/.scan-$DATE.journal
+start_server sick --latency-ms 20 --fault-5xx 3 --fault-times -1
+"$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --retries 0 \
+  >"$tmp/e1.out" 2>"$tmp/e1.err" &
+job=$!
+for _ in $(seq 1000); do
+  lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
+  [ "$lines" -ge 1000 ] && break
+  kill -0 $job 2>/dev/null || break
+  sleep 0.01
+done
+kill -KILL $job 2>/dev/null
+wait $job 2>/dev/null
+check_eq "sick run killed part-way (journal lines $lines)" 137 "$?"
+stop_server
+head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "profile" or .kind == "no_profile") | .id' \
+  | sort -n >"$tmp/done2"
+nerr=$(head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "error") | .id' | wc -l)
+check "the journal holds failed ids ($nerr)" [ "$nerr" -gt 5 ]
+start_server healthy
+run_job e2 weekly "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --resume
+check_eq "resumed (healthy) exit code" 0 "$RC"
+check_eq "resumed: every id not finished fetched once, failed ones included" \
+  "$(seq $FIRST $LAST | comm -23 - "$tmp/done2")" "$(requested_ids "$tmp/healthy.log" | sort -n)"
+check "resumed: list is exact" cmp -s "$tmp/exp.list" "$S/divemeets-divers-lists/$DATE.csv"
+table_cmp "resumed: table" "$S/dmhost.sqlite" "$tmp/exp.rows" 1
+check_eq "resumed: failed ids = the blocked pages" "$(jqr "$tmp/exp.json" .blocked_ids)" \
+  "$(jqr "$S/reports/$DATE.json" .failed_ids)"
 
 finish e2e_resume
