@@ -148,7 +148,7 @@ local function same_field(i, want, got)
   if want == got then return true end
   if i >= 7 then -- ratings
     local a, b = tonumber(want), tonumber(got)
-    return a ~= nil and b ~= nil and math.abs(a - b) <= 1e-9 * math.max(1, math.abs(a))
+    return a ~= nil and b ~= nil and math.abs(a - b) <= 1e-9
   end
   return false
 end
