@@ -66,6 +66,26 @@ run_job event-ok weekly --event '{"start_index":"25000","end_index":"25010"}' \
 check_eq "--event JSON runs its range" "0 11" "$RC $(profile_requests "$tmp/srv.log")"
 : >"$tmp/srv.log"
 
+# ---- update.lua and its input list ----------------------------------------------------------
+S=$tmp/upd
+run_job upd-missing update --input-date 2026-11-25 --date $DATE --divemeets-url "$URL" --state-dir "$S"
+check_eq "update: missing list exit code" 1 "$RC"
+check "update: missing list reason names the file" \
+  grep -q "reason: cannot read the id list: .*divemeets-divers-lists/2026-11-25.csv" "$tmp/upd-missing.err"
+check_eq "update: missing list metric 1" 1 "$(tail -n1 "$S/metrics.jsonl" | jq .value)"
+# a hand-edited list: bad lines are reported and skipped, duplicates read once
+printf '25009\nabc\n25018\n25009\n\n-5\n' >"$S/divemeets-divers-lists/2026-11-25.csv"
+: >"$tmp/srv.log"
+run_job upd-bad update --input-date 2026-11-25 --date $DATE --divemeets-url "$URL" --state-dir "$S" --rate 0
+check_eq "update: bad lines exit code" 0 "$RC"
+check_eq "update: bad lines reported" '[{"line":2,"text":"abc"},{"line":6,"text":"-5"}]' \
+  "$(jqr "$S/reports/$DATE.json" .update.bad_list_lines)"
+check_eq "update: good ids fetched once" "25009 25018" \
+  "$(requested_ids "$tmp/srv.log" | sort -n | paste -sd' ')"
+check_eq "update: good ids written" "25009 25018" \
+  "$(sqlite3 "$S/dmhost.sqlite" 'select id from DiveMeetsDiver order by id' | paste -sd' ')"
+: >"$tmp/srv.log"
+
 # ---- broken rules files ---------------------------------------------------------------------
 root=$tmp/root
 mkdir -p "$root"
