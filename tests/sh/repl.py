@@ -48,6 +48,25 @@ def step(text, expect, timeout=10.0):
     read_until(expect, timeout)
     checks += 1
 
+def exit_with_ctrl_d():
+    """Ctrl-D at a fresh prompt; returns the wait status (bounded: 10 s)."""
+    global buf
+    read_until("> ")  # Ctrl-D means end of input only once readline owns the terminal
+    time.sleep(0.1)
+    send("\x04")
+    for _ in range(100):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.1)
+        r, _, _ = select.select([fd], [], [], 0)
+        if r:
+            try:
+                buf += os.read(fd, 4096)
+            except OSError:
+                pass
+    raise AssertionError(f"the REPL did not exit on Ctrl-D; screen:\n{buf.decode(errors='replace')}")
+
 def helper_checks():
     """The diver helpers at the prompt: output, one-line failures, the REPL keeps going."""
     global checks
@@ -75,8 +94,7 @@ read_until("help() for help")
 read_until("> ")
 if helpers_mode:
     helper_checks()
-    send("\x04")
-    _, status = os.waitpid(pid, 0)
+    status = exit_with_ctrl_d()
     code = os.waitstatus_to_exitcode(status)
     assert code == 0, f"exit code {code}"
     print(f"repl helpers: {checks + 1} passed, 0 failed")
@@ -104,8 +122,7 @@ send("\x03")
 read_until("interrupted!")
 checks += 1
 step("'still here'\n", '"still here"')
-send("\x04")
-_, status = os.waitpid(pid, 0)
+status = exit_with_ctrl_d()
 code = os.waitstatus_to_exitcode(status)
 assert code == 0, f"exit code {code}"
 print(f"repl: {checks + 1} passed, 0 failed")
