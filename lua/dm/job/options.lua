@@ -124,7 +124,9 @@ function M.parse(argv, job)
       if v == nil then
         i = i + 1
         v = argv[i]
-        if v == nil then return nil, string.format("--%s needs a value", name) end
+        if v == nil or v:match("^%-%-%a") then
+          return nil, string.format("--%s needs a value", name)
+        end
       end
       local cv, why = convert(o[2], v)
       if cv == nil then return nil, string.format("--%s %s", name, why) end
