@@ -4,24 +4,11 @@
 # Source it from a test script run by ctest (cwd = the source root; env DMHOST, DM_BUILD_DIR).
 # shellcheck disable=SC2034  # DATE, URL, RC are for the scripts that source this
 set -u
-export DMHOST_LOOPBACK_ONLY=1 # as under ctest: no request can leave 127.0.0.1
-DMHOST=$(readlink -f "${DMHOST:-build/dmhost}")
-BUILD=$(readlink -f "${DM_BUILD_DIR:-$(dirname "$DMHOST")}")
-PAGESERVER="$BUILD/tests/support/pageserver"
+source tests/support/pageserver.bash
 E2E="tests/jobs/e2e.lua"
 DATE=2026-12-02
-tmp=$(mktemp -d)
-server_pids=()
 passes=0
 fails=0
-
-e2e_cleanup() {
-  local p
-  for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${server_pids[@]}"; do wait "$p" 2>/dev/null; done
-  if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap e2e_cleanup EXIT
 
 pass() { passes=$((passes + 1)); }
 fail() { fails=$((fails + 1)); echo "FAIL $*"; }
@@ -35,29 +22,6 @@ check() {
 # check_eq NAME WANT GOT
 check_eq() {
   if [ "$2" == "$3" ]; then pass; else fail "$1: want '$2', got '$3'"; fi
-}
-
-# start_server NAME [pageserver options...]: starts a page server; sets URL and writes its
-# log to $tmp/NAME.log (one line per request: "ts METHOD path?query status bytes note").
-start_server() {
-  local name=$1; shift
-  rm -f "$tmp/$name.port"
-  "$PAGESERVER" --port 0 --port-file "$tmp/$name.port" --max-seconds 300 \
-    --log "$tmp/$name.log" "$@" >"$tmp/$name.out" 2>&1 &
-  server_pids+=($!)
-  local _
-  for _ in $(seq 200); do [ -s "$tmp/$name.port" ] && break; sleep 0.05; done
-  if [ ! -s "$tmp/$name.port" ]; then
-    echo "cannot start the page server $name"; cat "$tmp/$name.out"; exit 1
-  fi
-  URL="http://127.0.0.1:$(cat "$tmp/$name.port")"
-}
-
-# stop_server: stops the last started server
-stop_server() {
-  local p=${server_pids[-1]}
-  kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
-  unset 'server_pids[-1]'
 }
 
 # run_job OUT JOB [options...]: runs dmhost jobs/JOB.lua with its stdout/stderr in

@@ -19,7 +19,7 @@ common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 64 --s
 sql() { sqlite3 -separator ' ' "$S/dmhost.sqlite" "$1"; }
 row_of() { dump_rows "$S/dmhost.sqlite" | awk -F'\t' -v id="$1" '$1 == id'; }
 
-start_server plain
+pageserver_start plain
 oracle exp0 "$URL" $FIRST $LAST $DATE
 # some ids of each sort, from the truth
 pick() { jq -r "$1" "$tmp/exp0.json"; }
@@ -44,7 +44,7 @@ check_eq "run1 linked id not created" "" "$(sql "select id from DiveMeetsDiver w
 check_eq "run1 excluded_linked" 1 "$(jqr "$S/reports/$DATE.json" .update.excluded_linked)"
 check "run1 list still has the linked id" grep -qx "$L2" "$S/divemeets-divers-lists/$DATE.csv"
 check "run1 list is exact" cmp -s "$tmp/exp0.list" "$S/divemeets-divers-lists/$DATE.csv"
-stop_server
+pageserver_stop
 
 # ---- prepare run 2 -----------------------------------------------------------------------------
 printf '%s\n' "$L2" "$L1" >"$S/linked-ids.txt"
@@ -59,7 +59,7 @@ dump_rows "$S/dmhost.sqlite" >"$tmp/before2.rows"
 mkdir -p "$tmp/fx"
 echo '<html><body>Service Unavailable</body></html>' >"$tmp/fx/$F.html"
 echo 503 >"$tmp/fx/$F.status"
-start_server failing --fixtures "$tmp/fx"
+pageserver_start failing --fixtures "$tmp/fx"
 
 # ---- run 2 ------------------------------------------------------------------------------------
 run_job r2 weekly "${common[@]}" --divemeets-url "$URL" --date $DATE --retries 1
@@ -87,10 +87,10 @@ check_eq "run2 other rows untouched" "" "$(dump_rows "$S/dmhost.sqlite" \
 oracle exp2 "$URL" $FIRST $LAST $DATE "$S/linked-ids.txt"
 { grep -v "^$D1	" "$tmp/exp2.rows"; printf '%s\n' "$before_G4" | cut -f1-9; } >"$tmp/want2.rows"
 table_cmp "run2 live table" "$S/dmhost.sqlite" "$tmp/want2.rows"
-stop_server
+pageserver_stop
 
 # ---- run 3: a year later -----------------------------------------------------------------------
-start_server plain2
+pageserver_start plain2
 oracle exp3 "$URL" $FIRST $LAST $DATE3 "$S/linked-ids.txt"
 dump_rows "$S/dmhost.sqlite" >"$tmp/before3.rows"
 # live rows before that are no longer in the oracle's rows (G4 aside: outside the range)

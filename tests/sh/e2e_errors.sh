@@ -8,7 +8,7 @@
 #    one stderr line naming the file (with its line where there is one), no traceback, no
 #    request made, nothing published or written to the table, metric 1.
 source tests/jobs/e2e_lib.bash
-start_server srv
+pageserver_start srv
 small=(--start-index 25000 --end-index 25010 --divemeets-url "$URL" --rate 0 --date "$DATE")
 
 # bad_opt NAME JOB PATTERN ARGS...: exit 2, one stderr line matching PATTERN

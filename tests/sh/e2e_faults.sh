@@ -13,7 +13,7 @@ LAST=27999
 N=$((LAST - FIRST + 1))
 DATE2=2026-12-09 # a week later: the same eligibility windows
 
-start_server clean
+pageserver_start clean
 oracle exp "$URL" $FIRST $LAST $DATE
 nrows=$(jqr "$tmp/exp.json" .rows)
 blocked=$(jq -r '.blocked_ids[]' "$tmp/exp.json")
@@ -26,12 +26,12 @@ check_eq "base exit code" 0 "$RC"
 table_cmp "base table" "$SB/dmhost.sqlite" "$tmp/exp.rows" 1
 dump_rows "$SB/dmhost.sqlite" >"$tmp/base.rows"
 cut -f1-9 "$tmp/base.rows" >"$tmp/base.values"
-stop_server
+pageserver_stop
 
 # once_run NAME EXTRA_OPTS -- SERVER_FAULT_OPTS: every faulted id fails once, then succeeds
 once_run() {
   local name=$1 extra=$2; shift 3
-  start_server "$name" --fault-times 1 "$@"
+  pageserver_start "$name" --fault-times 1 "$@"
   local S=$tmp/s-$name
   # shellcheck disable=SC2086
   run_job "$name" weekly "${base[@]}" --divemeets-url "$URL" --date $DATE --state-dir "$S" $extra
@@ -57,13 +57,13 @@ once_run() {
   check_eq "$name failed ids = blocked pages only" "$(jqr "$tmp/exp.json" .blocked_ids)" \
     "$(jqr "$R" .failed_ids)"
   check_eq "$name metric" 0 "$(tail -n1 "$S/metrics.jsonl" | jq .value)"
-  stop_server
+  pageserver_stop
 }
 
 # always_run NAME EXTRA_OPTS -- SERVER_FAULT_OPTS: the faulted ids fail on every attempt
 always_run() {
   local name=$1 extra=$2; shift 3
-  start_server "$name" --fault-times -1 "$@"
+  pageserver_start "$name" --fault-times -1 "$@"
   local S=$tmp/s-$name
   cp -a "$SB" "$S"
   # shellcheck disable=SC2086
@@ -90,14 +90,14 @@ always_run() {
   check_eq "$name each faulted id tried twice" "" \
     "$(requested_ids "$tmp/$name.log" | sort -n | uniq -c | awk '$1 != 1 {print $2}' \
        | diff - "$tmp/$name.faulted")"
-  stop_server
+  pageserver_stop
 }
 
 # update_always NAME -- SERVER_FAULT_OPTS: update.lua alone (it fetches every listed id) with
 # ids failing on every attempt: failed ids reported, their records kept as they are
 update_always() {
   local name=$1; shift 2
-  start_server "$name" --fault-times -1 "$@"
+  pageserver_start "$name" --fault-times -1 "$@"
   local S=$tmp/s-$name
   cp -a "$SB" "$S"
   run_job "$name" update --input-date $DATE --date $DATE --divemeets-url "$URL" --rate 0 \
@@ -116,13 +116,13 @@ update_always() {
   check_eq "$name every row kept as is" "" "$(dump_rows "$S/dmhost.sqlite" | diff - "$tmp/base.rows")"
   check_eq "$name kept_unverified / deleted / unchanged" "$kept 0 $((nrows - kept))" \
     "$(jq -r '"\(.update.kept_unverified) \(.update.deleted) \(.update.unchanged)"' "$R")"
-  stop_server
+  pageserver_stop
 }
 
 # over_run NAME -- SERVER_FAULT_OPTS: too many failures: nothing written, metric 1, exit 1
 over_run() {
   local name=$1; shift 2
-  start_server "$name" --fault-times -1 "$@"
+  pageserver_start "$name" --fault-times -1 "$@"
   local S=$tmp/s-$name
   cp -a "$SB" "$S"
   run_job "$name" weekly "${base[@]}" --divemeets-url "$URL" --date $DATE2 --state-dir "$S" \
@@ -138,7 +138,7 @@ over_run() {
   check_eq "$name report not ok" false "$(jqr "$R" .ok)"
   check "$name report names the limit" grep -q max_failed_share "$R"
   check "$name summary says FAILED" grep -q "run for $DATE2: FAILED" "$tmp/$name.err"
-  stop_server
+  pageserver_stop
 }
 
 once_run a-5xx-reset-truncate "" -- --fault-5xx 1.5 --fault-reset 1.5 --fault-truncate 1.5

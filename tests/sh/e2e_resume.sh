@@ -12,7 +12,7 @@ S=$tmp/s
 J=$S/.scan-$DATE.journal
 common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 32 --date "$DATE")
 
-start_server slow --latency-ms 20
+pageserver_start slow --latency-ms 20
 oracle exp "$URL" $FIRST $LAST $DATE
 
 "$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" \
@@ -54,10 +54,10 @@ check_eq "report scanned / eligible / created" "$N $(jqr "$tmp/exp.json" .eligib
 check_eq "report requests = ids not done" $((N - ndone)) "$(jqr "$R" .requests)"
 check_eq "journal removed, only documented files" "$(printf '%s\n' divemeets-divers-lists/$DATE.csv \
   dmhost.sqlite metrics.jsonl reports/$DATE.json)" "$(state_files "$S")"
-stop_server
+pageserver_stop
 
 # an uninterrupted run (no latency) gives the same list and table
-start_server fast
+pageserver_start fast
 run_job u weekly "${common[@]}" --divemeets-url "$URL" --state-dir "$tmp/u"
 check_eq "uninterrupted exit code" 0 "$RC"
 check "same list as uninterrupted" cmp -s "$tmp/u/divemeets-divers-lists/$DATE.csv" \
@@ -69,7 +69,7 @@ check_eq "same table as uninterrupted" "" "$(diff <(dump_rows "$tmp/u/dmhost.sql
 # run (against a healthy server) fetches those again, and the result is still exact
 S=$tmp/s2
 J=$S/.scan-$DATE.journal
-start_server sick --latency-ms 20 --fault-5xx 3 --fault-times -1
+pageserver_start sick --latency-ms 20 --fault-5xx 3 --fault-times -1
 "$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --retries 0 \
   >"$tmp/e1.out" 2>"$tmp/e1.err" &
 job=$!
@@ -82,12 +82,12 @@ done
 kill -KILL $job 2>/dev/null
 wait $job 2>/dev/null
 check_eq "sick run killed part-way (journal lines $lines)" 137 "$?"
-stop_server
+pageserver_stop
 head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "profile" or .kind == "no_profile") | .id' \
   | sort -n >"$tmp/done2"
 nerr=$(head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "error") | .id' | wc -l)
 check "the journal holds failed ids ($nerr)" [ "$nerr" -gt 5 ]
-start_server healthy
+pageserver_start healthy
 run_job e2 weekly "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --resume
 check_eq "resumed (healthy) exit code" 0 "$RC"
 check_eq "resumed: every id not finished fetched once, failed ones included" \

@@ -13,7 +13,7 @@ FIRST=25000
 LAST=27999
 N=$((LAST - FIRST + 1))
 
-start_server a
+pageserver_start a
 oracle exp "$URL" $FIRST $LAST $DATE
 nrows=$(jqr "$tmp/exp.json" .rows)
 neligible=$(jqr "$tmp/exp.json" .eligible)
