@@ -20,6 +20,11 @@ typedef struct dm_arena_chunk {
 #define ARENA_MIN_CHUNK (32u * 1024u)
 #define ARENA_MAX_CHUNK (4u * 1024u * 1024u)
 
+/* The largest released chunk (at most ARENA_MAX_CHUNK) is kept per thread for the next
+ * arena: a big page then costs no fresh mmap and page faults on every parse. It stays
+ * reachable for the life of the thread (bounded: one chunk). */
+static _Thread_local arena_chunk *spare_chunk;
+
 void *dm_arena_alloc(dm_arena *a, size_t n)
 {
     size_t align = sizeof(max_align_t);
@@ -31,10 +36,16 @@ void *dm_arena_alloc(dm_arena *a, size_t n)
         size_t size = a->next_size < ARENA_MIN_CHUNK ? ARENA_MIN_CHUNK : a->next_size;
         if (size < n)
             size = n;
-        c = malloc(sizeof(arena_chunk) + size);
-        if (c == NULL)
-            return NULL;
-        c->size = size;
+        if (spare_chunk != NULL && spare_chunk->size >= size) {
+            c = spare_chunk;
+            spare_chunk = NULL;
+            size = c->size;
+        } else {
+            c = malloc(sizeof(arena_chunk) + size);
+            if (c == NULL)
+                return NULL;
+            c->size = size;
+        }
         c->used = 0;
         c->next = a->head;
         a->head = c;
@@ -51,11 +62,22 @@ void dm_arena_release(dm_arena *a)
     arena_chunk *c = a->head;
     while (c != NULL) {
         arena_chunk *next = c->next;
-        free(c);
+        if (c->size <= ARENA_MAX_CHUNK && (spare_chunk == NULL || spare_chunk->size < c->size)) {
+            free(spare_chunk);
+            spare_chunk = c;
+        } else {
+            free(c);
+        }
         c = next;
     }
     a->head = NULL;
     a->next_size = 0;
+}
+
+void dm_arena_trim(void)
+{
+    free(spare_chunk);
+    spare_chunk = NULL;
 }
 
 char *dm_arena_strndup(dm_arena *a, const char *s, size_t n)

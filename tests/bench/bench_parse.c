@@ -129,7 +129,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_parse [N] | bench_parse FILE...\n");
         return 2;
     }
-    printf("pages: %s\n", src);
+    struct rusage ru0;
+    getrusage(RUSAGE_SELF, &ru0);
+    printf("pages: %s; RSS with the pages loaded %.1f MB\n", src, (double)ru0.ru_maxrss / 1024.0);
     run("parse, stats = true", pages, npages, rounds, 1, 0);
     run("parse, stats = false", pages, npages, rounds, 0, 0);
 #ifdef DM_BENCH_RATING

@@ -4,6 +4,7 @@
  * (junk, empty, every truncation, 5 MB, deep nesting, invalid UTF-8) and the fuzz crashers. */
 #include "check.h"
 #include "divemeets.h"
+#include "htmlfrag.h"
 #include "profile_eq.h"
 
 #include <dirent.h>
@@ -408,5 +409,6 @@ int main(void)
     test_bad_input();
     replay_dir(CRASHERS);
     replay_dir(CORPUS);
+    dm_arena_trim();
     return CHECK_DONE();
 }
