@@ -1,8 +1,7 @@
 /* divemeets.c: classify a DiveMeets profile response and extract the personal-info block and
  * the Dive Statistics table. A cheap byte scan locates the two fragments; gumbo parses only
  * those (htmlfrag.c: arena-allocated, no recursive teardown). Owns: the dm_profile result
- * arena. See docs/divemeets.md for every rule and each deliberate
- * difference from the original Python parser. */
+ * arena. docs/divemeets.md has every rule and the differences from the original parser. */
 #include "divemeets.h"
 #include "htmlfrag.h"
 
@@ -13,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ==== text (exported wrappers over htmlfrag) ============================================= */
 
 char *dm_divemeets_to_utf8(const char *s, size_t len, size_t *outlen)
 {
@@ -187,6 +188,20 @@ typedef struct {
     dm_frag_hrefs hrefs; /* href values taken out of the stats fragment (scratch) */
 } parse_ctx;
 
+/* Length of s[0,n) without a UTF-8 sequence cut at its end (so truncation keeps the text
+ * valid UTF-8: warnings end up in JSON). */
+static size_t utf8_whole(const char *s, size_t n)
+{
+    size_t i = n, k = 0;
+    while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--, k++;
+    if (i == 0 || (unsigned char)s[i - 1] < 0x80)
+        return n;
+    unsigned c = (unsigned char)s[i - 1];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    return k + 1 == need ? n : i - 1;
+}
+
 static void warn(parse_ctx *cx, const char *fmt, ...)
 {
     dm_profile *p = cx->out;
@@ -213,7 +228,7 @@ static void warn(parse_ctx *cx, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : utf8_whole(buf, sizeof buf - 1);
     char *s = dm_arena_strndup(p->arena, buf, len);
     if (s == NULL) {
         cx->oom = 1;
@@ -242,7 +257,7 @@ static const char *excerpt(const char *s, char *buf, size_t cap)
     size_t n = 0;
     for (; s[n] != '\0' && n + 1 < cap; n++)
         buf[n] = (unsigned char)s[n] < 0x20 ? '?' : s[n];
-    buf[n] = '\0';
+    buf[utf8_whole(buf, n)] = '\0';
     return buf;
 }
 

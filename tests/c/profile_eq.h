@@ -13,6 +13,47 @@ static int peq_str(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* 1 if s is NULL or valid UTF-8 (results end up in JSON, which must be valid). */
+static int peq_utf8(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u == NULL)
+        return 1;
+    while (*u) {
+        size_t k = *u < 0x80             ? 1
+                   : (*u & 0xE0) == 0xC0 ? 2
+                   : (*u & 0xF0) == 0xE0 ? 3
+                   : (*u & 0xF8) == 0xF0 ? 4
+                                         : 0;
+        if (k == 0 || (k == 2 && *u < 0xC2))
+            return 0;
+        for (size_t i = 1; i < k; i++)
+            if ((u[i] & 0xC0) != 0x80)
+                return 0;
+        u += k;
+    }
+    return 1;
+}
+
+/* NULL when every string of the result is valid UTF-8, else the field. */
+static const char *profile_bad_utf8(const dm_profile *p)
+{
+    const dm_profile_info *x = &p->info;
+    if (!peq_utf8(x->name) || !peq_utf8(x->first_name) || !peq_utf8(x->last_name) ||
+        !peq_utf8(x->city_state) || !peq_utf8(x->country) || !peq_utf8(x->gender))
+        return "info";
+    for (size_t i = 0; i < p->nstats; i++) {
+        const dm_dive_stat *s = &p->stats[i];
+        if (!peq_utf8(s->number) || !peq_utf8(s->description) || !peq_utf8(s->high_score_url) ||
+            !peq_utf8(s->avg_score_url))
+            return "stats";
+    }
+    for (size_t i = 0; i < p->nwarnings; i++)
+        if (!peq_utf8(p->warnings[i]))
+            return "warnings";
+    return NULL;
+}
+
 static const char *profile_diff(const dm_profile *a, const dm_profile *b)
 {
     if (a->kind != b->kind)

@@ -50,6 +50,10 @@ static void parse_all_ways(const char *s, size_t n, long id, dm_profile *p)
     o.gumbo_only = 0;
     o.want_stats = 0;
     dm_divemeets_parse(s, n, &o, &lean);
+    const char *bad = profile_bad_utf8(p);
+    if (bad != NULL)
+        fprintf(stderr, "invalid UTF-8 in %s\n", bad);
+    CHECK(bad == NULL);
     const char *d = profile_diff(p, &g);
     if (d != NULL)
         fprintf(stderr, "shortcut/gumbo-only differ in %s\n", d);
@@ -337,6 +341,19 @@ static void test_bad_input(void)
     CHECK_INT_EQ(p.kind, DM_KIND_PROFILE);
     CHECK_STR_EQ(p.info.name, "Ren\xc3\xa9\xc3\xa9 \xc3\xbf\xc3\xbe O\xe2\x80\x99Neil");
     CHECK_STR_EQ(p.info.last_name, "O\xe2\x80\x99Neil");
+    dm_divemeets_free(&p);
+
+    /* warnings quote values cut to a few dozen bytes: never in the middle of a character */
+    const char *wide =
+        "<strong>Name: </strong>A B<br><table><tr><td>Dive Statistics</td></tr>"
+        "<tr bgcolor=\"FFFFFF\"><td>101B</td><td>\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac</td><td>x</td><td>1</td><td>2"
+        "</td><td>3</td></tr></table></html>";
+    parse_all_ways(wide, strlen(wide), 0, &p);
+    CHECK_INT_EQ(p.nstats, 0);
+    CHECK(p.nwarnings >= 1);
     dm_divemeets_free(&p);
 
     /* a 5 MB page: the 150-row fixture repeated */

@@ -30,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "shortcut and gumbo-only parses differ: %s\n", d);
         abort();
     }
+    d = profile_bad_utf8(&a);
+    if (d != NULL) {
+        fprintf(stderr, "invalid UTF-8 in %s\n", d);
+        abort();
+    }
     if (a.kind != c.kind || !peq_str(a.info.name, c.info.name) ||
         !peq_str(a.info.gender, c.info.gender) || a.info.fina_age != c.info.fina_age ||
         c.has_stats) {
