@@ -34,7 +34,19 @@ end
 
 local INT_FIELDS = {"age", "fina_age", "hs_grad_year", "divemeets_id"}
 
+-- Every string of a result is valid UTF-8 (results go into JSON).
+local function check_utf8(t)
+  for _, v in pairs(t) do
+    if type(v) == "string" then
+      assert.is_truthy(utf8.len(v), "invalid UTF-8: " .. v)
+    elseif type(v) == "table" then
+      check_utf8(v)
+    end
+  end
+end
+
 local function check_types(r)
+  check_utf8(r)
   if r.info then
     for _, k in ipairs(INT_FIELDS) do
       if r.info[k] ~= nil then assert.equal("integer", math.type(r.info[k]), k) end
