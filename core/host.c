@@ -2,6 +2,7 @@
  * with the preloaded C modules and the package.path for lua/, runs and closes the libuv
  * loop, and turns SIGINT into a Lua interrupt for the REPL (lua.c's hook trick). */
 #include "host.h"
+#include "htmlfrag.h"
 #include "laux.h"
 
 #include <curl/curl.h>
@@ -124,6 +125,7 @@ void dm_host_close(dm_host *h)
     uv_walk(&h->loop, close_any, NULL);
     uv_run(&h->loop, UV_RUN_DEFAULT);
     uv_loop_close(&h->loop);
+    dm_arena_trim(); /* the HTML extractor's reusable chunk */
     curl_global_cleanup();
 }
 
