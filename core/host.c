@@ -89,6 +89,8 @@ int dm_host_init(dm_host *h, const char *argv0)
     memset(h, 0, sizeof *h);
     h->tick_ref = LUA_NOREF;
     h->interrupt_ref = LUA_NOREF;
+    for (int i = 0; i < 3; i++)
+        h->signal_refs[i] = LUA_NOREF;
     h->exit_code = -1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -1;

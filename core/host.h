@@ -22,9 +22,11 @@ typedef struct dm_host {
     int interrupt_ref;           /* Lua function called on interrupt */
     lua_State *volatile current; /* the coroutine being resumed, for the SIGINT hook */
     volatile sig_atomic_t interrupted;
-    int failed;      /* a task or callback failed: the job exits 1 */
-    int exit_code;   /* set by host.exit(code); -1 when unset */
-    char root[4096]; /* where lua/, jobs/, rules/ live */
+    uv_signal_t signals[3]; /* SIGTERM, SIGINT, SIGHUP watched for a job (host.on_signal) */
+    int signal_refs[3];     /* their Lua handlers, LUA_NOREF when not watched */
+    int failed;             /* a task or callback failed: the job exits 1 */
+    int exit_code;          /* set by host.exit(code); -1 when unset */
+    char root[4096];        /* where lua/, jobs/, rules/ live */
 } dm_host;
 
 /* The host that owns L (any thread of it). */

@@ -207,11 +207,52 @@ static int host_pid(lua_State *L)
     return 1;
 }
 
+/* ---- signals for jobs: SIGTERM/SIGINT/SIGHUP call a Lua function on the loop ---------- */
+
+static const char *const signal_names[] = {"SIGTERM", "SIGINT", "SIGHUP", NULL};
+static const int signal_numbers[] = {SIGTERM, SIGINT, SIGHUP};
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    dm_host *h = handle->loop->data;
+    int i = (int)(handle - h->signals);
+    lua_pushinteger(h->L, signum);
+    dm_call_ref(h->L, h->signal_refs[i], 1);
+}
+
+/* host.on_signal(name, fn): fn(signum) runs on the loop when the signal arrives, instead of
+ * the default action (name: "SIGTERM", "SIGINT" or "SIGHUP"). The watch never keeps the
+ * loop alive; the host owns it (closed with the loop). */
+static int host_on_signal(lua_State *L)
+{
+    int i = luaL_checkoption(L, 1, NULL, signal_names);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    dm_host *h = dm_host_of(L);
+    if (h->signal_refs[i] == LUA_NOREF) {
+        uv_signal_init(&h->loop, &h->signals[i]);
+        uv_signal_start(&h->signals[i], on_signal, signal_numbers[i]);
+        uv_unref((uv_handle_t *)&h->signals[i]);
+    }
+    dm_unref(L, &h->signal_refs[i]);
+    lua_pushvalue(L, 2);
+    h->signal_refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 static const luaL_Reg host_funcs[] = {
-    {"timer", host_timer},   {"now", host_now},       {"set_tick", host_set_tick},
-    {"wake", host_wake},     {"resume", host_resume}, {"fail", host_fail},
-    {"exit", host_exit},     {"failed", host_failed}, {"on_interrupt", host_on_interrupt},
-    {"isatty", host_isatty}, {"pid", host_pid},       {NULL, NULL},
+    {"timer", host_timer},
+    {"now", host_now},
+    {"set_tick", host_set_tick},
+    {"wake", host_wake},
+    {"resume", host_resume},
+    {"fail", host_fail},
+    {"exit", host_exit},
+    {"failed", host_failed},
+    {"on_interrupt", host_on_interrupt},
+    {"isatty", host_isatty},
+    {"pid", host_pid},
+    {"on_signal", host_on_signal},
+    {NULL, NULL},
 };
 
 static const luaL_Reg timer_meta[] = {

@@ -94,6 +94,51 @@ function M.main(job, argv)
     return table.unpack(res, 2, res.n)
   end
 
+  -- finish(interrupted): the report, the metric, clean-up and the summary.
+  local function finish(interrupted)
+    local hs = http.stats
+    rep.requests, rep.attempts, rep.retries = hs.requests, hs.attempts, hs.retries
+    rep.duration_s = now_s() - t0
+    table.sort(rep.failed_ids)
+    rep.failed_count = #rep.failed_ids
+    rep.failed_ids = limited(rep.failed_ids, 10000)
+
+    -- JSON types that do not depend on emptiness: id lists are arrays, counts are objects
+    local A, O = json.array, json.object
+    A(rep.failed_ids)
+    if rep.scan then A(rep.scan.failed_ids) A(rep.scan.blocked_ids) O(rep.scan.by_kind) end
+    if rep.update then
+      local u = rep.update
+      A(u.failed_ids) A(u.blocked_ids) A(u.bad_list_lines) A(u.write_errors) O(u.skipped)
+      if u.plan then A(u.plan.create) A(u.plan.update) A(u.plan.delete) end
+    end
+
+    if not opts.dry_run then
+      local wok, werr = state:write_report(opts.run_date, rep)
+      if not wok then log.error("cannot write the report", {error = werr}) end
+      local mok, merr = state:put_metric(M.NAMESPACE, M.METRIC, rep.ok and 0 or 1)
+      if not mok then log.error("cannot write the metric", {error = merr}) end
+    end
+    -- temporary files go, success or failure (a killed or interrupted run keeps its journal
+    -- for --resume)
+    if job ~= "update" and not interrupted then state:remove_journal(opts.run_date) end
+    state:remove_temporaries()
+    for _, line in ipairs(summary_lines(rep)) do io.stderr:write(line, "\n") end
+  end
+
+  -- SIGTERM / SIGINT / SIGHUP (a scheduler stopping the instance, Ctrl-C): stop at once, keep
+  -- the journal (flushed) for --resume, report the failure with metric 1, exit 128 + signal.
+  local signames = {[1] = "SIGHUP", [2] = "SIGINT", [15] = "SIGTERM"}
+  local function on_stop(signum)
+    local name = signames[signum] or tostring(signum)
+    log.warn("stopping on " .. name .. "; a scan can continue with --resume")
+    if ctx.journal then ctx.journal:flush() end
+    rep.ok, rep.error = false, "interrupted by " .. name
+    finish(true)
+    os.exit(128 + signum)
+  end
+  for _, name in ipairs({"SIGTERM", "SIGINT", "SIGHUP"}) do host.on_signal(name, on_stop) end
+
   local ok, perr = xpcall(function()
     ctx.checker = rules_step(rules.eligibility, opts.run_date)
     ctx.filter = rules_step(rules.filters, {state_dir = state.dir})
@@ -167,34 +212,7 @@ function M.main(job, argv)
     rep.error = perr.reason
     if perr.traceback then log.error("the run failed", {error = perr.traceback}) end
   end
-  local hs = http.stats
-  rep.requests, rep.attempts, rep.retries = hs.requests, hs.attempts, hs.retries
-  rep.duration_s = now_s() - t0
-  table.sort(rep.failed_ids)
-  rep.failed_count = #rep.failed_ids
-  rep.failed_ids = limited(rep.failed_ids, 10000)
-
-  -- JSON types that do not depend on emptiness: id lists are arrays, counts are objects
-  local A, O = json.array, json.object
-  A(rep.failed_ids)
-  if rep.scan then A(rep.scan.failed_ids) A(rep.scan.blocked_ids) O(rep.scan.by_kind) end
-  if rep.update then
-    local u = rep.update
-    A(u.failed_ids) A(u.blocked_ids) A(u.bad_list_lines) A(u.write_errors) O(u.skipped)
-    if u.plan then A(u.plan.create) A(u.plan.update) A(u.plan.delete) end
-  end
-
-  if not opts.dry_run then
-    local wok, werr = state:write_report(opts.run_date, rep)
-    if not wok then log.error("cannot write the report", {error = werr}) end
-    local mok, merr = state:put_metric(M.NAMESPACE, M.METRIC, rep.ok and 0 or 1)
-    if not mok then log.error("cannot write the metric", {error = merr}) end
-  end
-  -- temporary files go, success or failure (a killed run keeps its journal for --resume)
-  if job ~= "update" then state:remove_journal(opts.run_date) end
-  state:remove_temporaries()
-
-  for _, line in ipairs(summary_lines(rep)) do io.stderr:write(line, "\n") end
+  finish(false)
   if not rep.ok then host.exit(1) end
   return rep
 end

@@ -65,6 +65,7 @@ function M.run(ctx)
     log.info("resuming the scan", {date = date, already_done = resumed})
   end
   local journal = assert(state:open_journal(date, ctx.resume))
+  ctx.journal = journal -- flushed by the job's signal handler
   local total = last - first + 1
   local progress = log.progress(total, {label = "scan", every_n = 500})
   if resumed > 0 then progress:tick(resumed) end
@@ -87,6 +88,7 @@ function M.run(ctx)
     end
   end)
   journal:close()
+  ctx.journal = nil
   progress:done()
   return M.summarize(state, date, first, last)
 end

@@ -144,11 +144,14 @@ function State:remove_journal(date)
   os.remove(self:journal_path(date))
 end
 
--- Removes temporary files a crashed atomic write may have left (<name>.tmp.<pid>).
+-- Removes temporary files a crashed atomic write may have left (<name>.tmp.<pid>) and the
+-- list a dry run keeps while it plans (.dry-run-<date>.csv).
 function State:remove_temporaries()
   for _, sub in ipairs({"", "/divemeets-divers-lists", "/reports"}) do
     for _, name in ipairs(fs.list(self.dir .. sub) or {}) do
-      if name:match("%.tmp%.%d+$") then os.remove(self.dir .. sub .. "/" .. name) end
+      if name:match("%.tmp%.%d+$") or name:match("^%.dry%-run%-") then
+        os.remove(self.dir .. sub .. "/" .. name)
+      end
     end
   end
 end
