@@ -209,6 +209,10 @@ function M.map(list, opts, fn)
       end
     end
   end
+  -- if the task calling map is cancelled (Ctrl-C in the REPL, t:cancel()), so are its workers
+  local _ <close> = setmetatable({}, {__close = function()
+    for _, w in ipairs(workers) do w:cancel() end
+  end})
   for w = 1, math.min(limit, n) do
     local t = new_task(worker)
     t.observed = true

@@ -74,6 +74,25 @@ describe("dm.task", function()
     assert.is_nil(errors[1])
   end)
 
+  it("cancelling the task that runs map cancels its workers", function()
+    local started, finished = 0, 0
+    local list = {}
+    for i = 1, 100 do list[i] = i end
+    local t = task.spawn(function()
+      return task.map(list, {limit = 5}, function()
+        started = started + 1
+        task.sleep(20)
+        finished = finished + 1
+      end)
+    end)
+    task.sleep(30)
+    assert.is_true(t:cancel())
+    local s0 = started
+    task.sleep(100)
+    assert.equal(s0, started) -- no new item started after the cancel
+    assert.is_true(finished < 100)
+  end)
+
   it("map over an empty list returns an empty list", function()
     assert.same({n = 0}, task.map({}, {limit = 4}, function() return 1 end))
   end)
