@@ -162,10 +162,14 @@ function M.banner()
   _G.help = help
   _G.http = require "dm.http"
   _G.task = task
-  local ok, json = pcall(require, "dm.json")
-  if ok then _G.json = json end
-  local ok2, helpers = pcall(require, "dm.repl_helpers")
-  if ok2 and type(helpers) == "table" and helpers.install then helpers.install(_G) end
+  _G.json = require "dm.json"
+  -- the diver helpers; a broken module is reported, and the REPL still starts
+  local ok, helpers = pcall(require, "dm.repl_helpers")
+  if ok then
+    helpers.install(_G)
+  else
+    io.stderr:write("dmhost: the REPL helpers did not load: ", tostring(helpers), "\n")
+  end
   print(string.format("dmhost %s (%s) - help() for help, Ctrl-D to exit", host.version,
     _VERSION))
   return true
