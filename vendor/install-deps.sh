@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libuv1-dev
             libcurl4-openssl-dev libgumbo-dev lua-cjson-dev libsqlite3-dev libreadline-dev
             zlib1g-dev tzdata ca-certificates)
-test_pkgs=(lua-busted lua-check valgrind clang wrk curl procps python3 sqlite3 jq)
+test_pkgs=(lua-busted lua-check valgrind wrk curl procps python3 sqlite3 jq)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -11,6 +11,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${DM_FUZZ_WORK:-$(mktemp -d)}
 bin=$work/fuzz_divemeets
 mkdir -p "$work/corpus"
+if ! command -v clang >/dev/null 2>&1 || [ ! -d /usr/lib/llvm-14/lib/clang ]; then
+  echo "run.sh: needs clang and libFuzzer: apt-get install clang libclang-rt-14-dev" >&2
+  exit 2
+fi
 clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$root/core" -I"$root/tests/c" -o "$bin" \
   "$root/tests/fuzz/fuzz_divemeets.c" "$root/core/divemeets.c" "$root/core/htmlfrag.c" -lgumbo
