@@ -13,23 +13,30 @@ S=$tmp/s
 J=$S/.scan-$DATE.journal
 common=(--start-index "$FIRST" --end-index "$LAST" --rate 0 --concurrency 32 --date "$DATE")
 
+# weekly_until OUT LINES SIGNAL [options...]: runs the weekly job on $S against $URL in the
+# background, sends SIGNAL once its journal $J holds LINES lines; sets RC and lines.
+weekly_until() {
+  local out=$1 want=$2 sig=$3; shift 3
+  "$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" "$@" \
+    >"$tmp/$out.out" 2>"$tmp/$out.err" &
+  local job=$! _
+  lines=0
+  for _ in $(seq 1000); do
+    lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
+    [ "$lines" -ge "$want" ] && break
+    kill -0 $job 2>/dev/null || break
+    sleep 0.01
+  done
+  kill -"$sig" $job 2>/dev/null
+  wait $job 2>/dev/null
+  RC=$?
+}
+
 pageserver_start slow --latency-ms 20
 oracle exp "$URL" $FIRST $LAST $DATE
 
-"$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" \
-  >"$tmp/k1.out" 2>"$tmp/k1.err" &
-job=$!
-lines=0
-for _ in $(seq 1000); do
-  lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
-  [ "$lines" -ge 1000 ] && break
-  kill -0 $job 2>/dev/null || break
-  sleep 0.01
-done
-kill -KILL $job 2>/dev/null
-wait $job 2>/dev/null
-rc=$?
-check_eq "killed part-way (journal lines $lines)" 137 "$rc"
+weekly_until k1 1000 KILL
+check_eq "killed part-way (journal lines $lines)" 137 "$RC"
 sleep 0.3 # let the server answer (and log) what was in flight
 check "journal kept after the kill" [ -s "$J" ]
 check_eq "no list or report yet" "" "$(state_files "$S" | grep -E 'csv|reports/')"
@@ -71,18 +78,8 @@ check_eq "same table as uninterrupted" "" "$(diff <(dump_rows "$tmp/u/dmhost.sql
 S=$tmp/s2
 J=$S/.scan-$DATE.journal
 pageserver_start sick --latency-ms 20 --fault-5xx 3 --fault-times -1
-"$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" --retries 0 \
-  >"$tmp/e1.out" 2>"$tmp/e1.err" &
-job=$!
-for _ in $(seq 1000); do
-  lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
-  [ "$lines" -ge 1000 ] && break
-  kill -0 $job 2>/dev/null || break
-  sleep 0.01
-done
-kill -KILL $job 2>/dev/null
-wait $job 2>/dev/null
-check_eq "sick run killed part-way (journal lines $lines)" 137 "$?"
+weekly_until e1 1000 KILL --retries 0
+check_eq "sick run killed part-way (journal lines $lines)" 137 "$RC"
 pageserver_stop
 head -n "$(wc -l <"$J")" "$J" | jq -r 'select(.kind == "profile" or .kind == "no_profile") | .id' \
   | sort -n >"$tmp/done2"
@@ -103,18 +100,8 @@ check_eq "resumed: failed ids = the blocked pages" "$(jqr "$tmp/exp.json" .block
 S=$tmp/s3
 J=$S/.scan-$DATE.journal
 pageserver_start term --latency-ms 20
-"$DMHOST" jobs/weekly.lua "${common[@]}" --divemeets-url "$URL" --state-dir "$S" \
-  >"$tmp/t1.out" 2>"$tmp/t1.err" &
-job=$!
-for _ in $(seq 1000); do
-  lines=$( [ -f "$J" ] && wc -l <"$J" || echo 0)
-  [ "$lines" -ge 600 ] && break
-  kill -0 $job 2>/dev/null || break
-  sleep 0.01
-done
-kill -TERM $job 2>/dev/null
-wait $job 2>/dev/null
-check_eq "SIGTERM exit code" 143 "$?"
+weekly_until t1 600 TERM
+check_eq "SIGTERM exit code" 143 "$RC"
 check "SIGTERM: journal kept" [ -s "$J" ]
 check_eq "SIGTERM: report says why" '"interrupted by SIGTERM"' "$(jqr "$S/reports/$DATE.json" .error)"
 check_eq "SIGTERM: metric 1" 1 "$(tail -n 1 "$S/metrics.jsonl" | jq .value)"
